@@ -1,0 +1,103 @@
+// The broker's configuration schema: every key, its type, its bounds and its default.
+// docs/configuration.md documents the same keys; keep both in step.
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const positiveInt = z.number().int().min(1);
+const nonNegativeInt = z.number().int().min(0);
+
+export const NodeSchema = z
+  .object({
+    name: z.string().min(1).default('robustmq-node-1'),
+    data_dir: z.string().min(1).default('./data'),
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+export const MqttSchema = z
+  .object({
+    bind: z.string().min(1).default('0.0.0.0'),
+    port: port.default(1883),
+    /** Close a connection that has not completed CONNECT within this many milliseconds. */
+    connect_timeout_ms: positiveInt.default(10_000),
+    tcp_nodelay: z.boolean().default(true),
+  })
+  .strict();
+
+export const LimitsSchema = z
+  .object({
+    max_connections: positiveInt.default(100_000),
+    /** Largest packet accepted from a client, and advertised in CONNACK (v5). */
+    max_packet_size: z.number().int().min(16).max(268_435_455).default(1_048_576),
+    /** v5 clients asking for more get Server Keep Alive; v3 clients are refused (0x02). 0 = no limit. */
+    max_keepalive: nonNegativeInt.max(65535).default(65535),
+    /** How many unacknowledged QoS 1/2 PUBLISHes a client may send us (v5 Receive Maximum). */
+    receive_maximum: positiveInt.max(65535).default(128),
+    /** Topic aliases a client may use towards us; 0 disables them. */
+    topic_alias_maximum: nonNegativeInt.max(65535).default(65535),
+    /** Unacknowledged QoS 1/2 messages we send to one client at once. */
+    max_inflight: positiveInt.max(65535).default(32),
+    /** Messages queued for one session while it is offline or its inflight window is full. */
+    max_queued_messages: positiveInt.default(1000),
+    max_topic_levels: positiveInt.default(128),
+    /** 0 = unlimited. */
+    max_subscriptions_per_client: nonNegativeInt.default(0),
+    max_client_id_length: positiveInt.max(65535).default(65535),
+    /** Highest QoS the broker accepts and grants (advertised as Maximum QoS when below 2). */
+    max_qos: z.number().int().min(0).max(2).default(2),
+    retain_available: z.boolean().default(true),
+    /** Bytes buffered for one slow client before its messages queue (and then drop) instead. */
+    max_write_buffer: positiveInt.default(4 * 1024 * 1024),
+    /** Upper bound for the v5 Session Expiry Interval, in seconds. */
+    max_session_expiry_interval: nonNegativeInt.max(4_294_967_295).default(4_294_967_295),
+  })
+  .strict();
+
+export const SessionSchema = z
+  .object({
+    /** Queue QoS 0 messages for offline persistent sessions (as EMQX does by default). */
+    queue_qos0: z.boolean().default(true),
+    /** What to drop when a session queue is full: the oldest queued message, or the new one. */
+    queue_drop: z.enum(['oldest', 'newest']).default('oldest'),
+    /** Re-send unacknowledged messages only on reconnect (spec) - kept explicit for operators. */
+    retry_on_resume: z.boolean().default(true),
+  })
+  .strict();
+
+export const SharedSchema = z
+  .object({
+    strategy: z.enum(['round_robin', 'random', 'hash_clientid']).default('round_robin'),
+  })
+  .strict();
+
+export const SysSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Seconds between $SYS publications. */
+    interval: positiveInt.default(10),
+  })
+  .strict();
+
+export const StorageSchema = z
+  .object({
+    engine: z.enum(['memory']).default('memory'),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    node: NodeSchema.default(NodeSchema.parse({})),
+    mqtt: MqttSchema.default(MqttSchema.parse({})),
+    limits: LimitsSchema.default(LimitsSchema.parse({})),
+    session: SessionSchema.default(SessionSchema.parse({})),
+    shared: SharedSchema.default(SharedSchema.parse({})),
+    sys: SysSchema.default(SysSchema.parse({})),
+    storage: StorageSchema.default(StorageSchema.parse({})),
+  })
+  .strict();
+
+export type BrokerConfig = z.infer<typeof ConfigSchema>;
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type BrokerConfigInput = DeepPartial<BrokerConfig>;
+
+export const DEFAULT_CONFIG: BrokerConfig = ConfigSchema.parse({});

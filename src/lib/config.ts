@@ -1,0 +1,120 @@
+// Loading the broker configuration: defaults < TOML file < ROBUSTMQ_* environment < flags.
+// A bad value fails fast with RMQ_ERR_CONFIG_INVALID naming the key and where it came from.
+import { readFileSync } from 'node:fs';
+import { parse as parseToml } from 'smol-toml';
+import { ConfigSchema, DEFAULT_CONFIG, type BrokerConfig, type BrokerConfigInput } from './config-schema.js';
+import { RobustMQError } from './errors.js';
+
+export { DEFAULT_CONFIG, type BrokerConfig, type BrokerConfigInput };
+
+type Tree = Record<string, unknown>;
+
+export interface ConfigSources {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  overrides?: BrokerConfigInput;
+}
+
+function isObject(v: unknown): v is Tree {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function merge(into: Tree, from: Tree, origin: Map<string, string>, source: string, prefix = ''): void {
+  for (const [k, v] of Object.entries(from)) {
+    if (v === undefined) continue;
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (isObject(v)) {
+      const target = isObject(into[k]) ? (into[k] as Tree) : {};
+      into[k] = target;
+      merge(target, v, origin, source, key);
+    } else {
+      into[k] = v;
+      if (!origin.has(key) || source !== 'defaults') origin.set(key, source);
+    }
+  }
+}
+
+export function readConfigFile(file: string): Tree {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new RobustMQError('RMQ_ERR_CONFIG_FILE', `cannot read config file ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  try {
+    return parseToml(text) as Tree;
+  } catch (err) {
+    throw new RobustMQError('RMQ_ERR_CONFIG_FILE', `config file ${file} is not valid TOML: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+/** ROBUSTMQ_LIMITS_MAX_PACKET_SIZE=2048 -> { limits: { max_packet_size: 2048 } }, typed by the default. */
+export function configFromEnv(env: NodeJS.ProcessEnv): Tree {
+  const out: Tree = {};
+  const defaults = DEFAULT_CONFIG as unknown as Record<string, Tree>;
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('ROBUSTMQ_') || raw === undefined) continue;
+    const rest = name.slice('ROBUSTMQ_'.length).toLowerCase();
+    const cut = rest.indexOf('_');
+    if (cut <= 0) continue;
+    const section = rest.slice(0, cut);
+    const key = rest.slice(cut + 1);
+    const sectionDefaults = defaults[section];
+    if (!sectionDefaults || !(key in sectionDefaults)) {
+      // ROBUSTMQ_SERVER (the CLI's target) and friends are not broker keys
+      if (section in defaults) {
+        throw new RobustMQError('RMQ_ERR_CONFIG_INVALID', `${name}: unknown key ${section}.${key}`);
+      }
+      continue;
+    }
+    const def = sectionDefaults[key];
+    let value: unknown = raw;
+    if (typeof def === 'number') {
+      value = raw.trim() === '' ? NaN : Number(raw);
+      if (Number.isNaN(value)) {
+        throw new RobustMQError('RMQ_ERR_CONFIG_INVALID', `${name}: ${section}.${key} must be a number, got "${raw}"`);
+      }
+    } else if (typeof def === 'boolean') {
+      if (/^(true|1|yes|on)$/i.test(raw)) value = true;
+      else if (/^(false|0|no|off)$/i.test(raw)) value = false;
+      else
+        throw new RobustMQError(
+          'RMQ_ERR_CONFIG_INVALID',
+          `${name}: ${section}.${key} must be true or false, got "${raw}"`,
+        );
+    }
+    const target = (out[section] as Tree | undefined) ?? {};
+    target[key] = value;
+    out[section] = target;
+  }
+  return out;
+}
+
+export function loadConfig(sources: ConfigSources = {}): BrokerConfig {
+  const origin = new Map<string, string>();
+  const tree: Tree = {};
+  if (sources.file) merge(tree, readConfigFile(sources.file), origin, `config file ${sources.file}`);
+  if (sources.env) merge(tree, configFromEnv(sources.env), origin, 'environment');
+  if (sources.overrides) merge(tree, sources.overrides as Tree, origin, 'flags');
+  const result = ConfigSchema.safeParse(tree);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    let key = issue.path.join('.');
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') {
+      const k = (issue as { keys: string[] }).keys[0]!;
+      key = key ? `${key}.${k}` : k;
+      message = 'unknown key';
+    }
+    const from = origin.get(key);
+    throw new RobustMQError(
+      'RMQ_ERR_CONFIG_INVALID',
+      `invalid configuration: ${key}: ${message}${from ? ` (from ${from})` : ''}`,
+    );
+  }
+  return result.data;
+}

@@ -1,0 +1,29 @@
+// The error catalogue: every error the project raises on purpose carries one of these codes,
+// so operators and scripts can match on a stable string (like fastify's FST_ERR_*).
+
+export const ErrorCodes = {
+  RMQ_ERR_CONFIG_FILE: 'the configuration file cannot be read or parsed',
+  RMQ_ERR_CONFIG_INVALID: 'a configuration value is invalid',
+  RMQ_ERR_LISTEN: 'a listener could not bind its address',
+  RMQ_ERR_PROTOCOL: 'a client broke the MQTT protocol',
+  RMQ_ERR_MALFORMED: 'a client sent a malformed packet',
+  RMQ_ERR_PACKET_TOO_LARGE: 'a packet exceeds the maximum packet size',
+  RMQ_ERR_TOPIC_INVALID: 'a topic name or topic filter is invalid',
+  RMQ_ERR_STORAGE: 'the storage engine failed',
+  RMQ_ERR_SHUTDOWN: 'the broker is shutting down',
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export class RobustMQError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'RobustMQError';
+  }
+}
+
+export function isRobustMQError(err: unknown): err is RobustMQError {
+  return err instanceof RobustMQError;
+}

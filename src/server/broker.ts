@@ -1,0 +1,218 @@
+// The composition root: builds the parts from the configuration, wires them, starts and stops
+// them in order. Owns the operations that span parts (publish, subscribe, connection closed).
+import type { Duplex } from 'node:stream';
+import type { BrokerConfig } from '../lib/config.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { VERSION } from '../lib/version.js';
+import { SysPublisher } from './features/sys-topics.js';
+import { Hooks } from './hooks.js';
+import { isExpired, type Message } from './message.js';
+import { Metrics } from './metrics.js';
+import { Connection, type TransportInfo } from './protocol/connection.js';
+import { RC } from './protocol/reason-codes.js';
+import { Dispatcher } from './routing/dispatcher.js';
+import { RetainedIndex } from './routing/retained-index.js';
+import type { Subscription } from './routing/subscription.js';
+import { TopicTrie } from './routing/topic-trie.js';
+import type { Delivery } from './session/delivery.js';
+import type { Session } from './session/session.js';
+import { SessionManager } from './session/session-manager.js';
+import { MemoryStorage } from './storage/memory-storage.js';
+import type { StorageAdapter } from './storage/storage-adapter.js';
+import { TcpListener } from './transport/tcp-listener.js';
+
+export interface BrokerOptions {
+  logger?: Logger;
+  storage?: StorageAdapter;
+}
+
+export class Broker {
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly hooks = new Hooks();
+  readonly storage: StorageAdapter;
+  readonly router = new TopicTrie();
+  readonly retained = new RetainedIndex();
+  readonly sessions: SessionManager;
+  readonly connections = new Set<Connection>();
+  readonly version = VERSION;
+  private readonly dispatcher: Dispatcher;
+  private readonly listeners: TcpListener[] = [];
+  private readonly sys: SysPublisher;
+  private sweepTimer?: NodeJS.Timeout;
+  startedAt = 0;
+  private stopping = false;
+
+  constructor(
+    readonly config: BrokerConfig,
+    options: BrokerOptions = {},
+  ) {
+    this.log = options.logger ?? createLogger(config.node.log_level);
+    this.metrics = new Metrics(this.log);
+    this.storage = options.storage ?? new MemoryStorage();
+    this.sessions = new SessionManager(this);
+    this.dispatcher = new Dispatcher(this.router, this.sessions, config.shared.strategy);
+    this.sys = new SysPublisher(this);
+  }
+
+  get nodeName(): string {
+    return this.config.node.name;
+  }
+
+  async start(): Promise<void> {
+    await this.storage.open();
+    for (const m of await this.storage.loadRetained()) this.retained.set(m);
+    const { bind, port } = this.config.mqtt;
+    const tcp = new TcpListener(this, bind, port);
+    await tcp.listen();
+    this.listeners.push(tcp);
+    this.startedAt = Date.now();
+    this.sweepTimer = setInterval(() => this.sweep(), 500);
+    this.sweepTimer.unref();
+    if (this.config.sys.enabled) this.sys.start();
+    this.log.info(
+      {
+        version: VERSION,
+        node: this.nodeName,
+        listeners: this.listeners.map((l) => l.describe()),
+        storage: this.storage.engine,
+      },
+      'RobustMQ broker started',
+    );
+  }
+
+  /** The TCP port actually bound (useful with port 0 in tests). */
+  get mqttPort(): number {
+    return this.listeners[0]?.port ?? 0;
+  }
+
+  /** Stop accepting, tell v5 clients 0x8B [MQTT-4.13], close every connection, flush storage. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log.info({ connections: this.connections.size }, 'shutting down');
+    this.sys.stop();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await Promise.all(this.listeners.map((l) => l.close()));
+    const closing = [...this.connections].map((c) => {
+      const closed = new Promise<void>((resolve) => {
+        if (c.socket.destroyed) resolve();
+        else c.socket.once('close', () => resolve());
+      });
+      c.normalDisconnect = true; // a broker shutdown is not the client's failure: no wills
+      c.disconnect(RC.SERVER_SHUTTING_DOWN, 'server shutting down');
+      return closed;
+    });
+    await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, 3000).unref())]);
+    for (const c of this.connections) c.socket.destroy();
+    this.sessions.stopTimers();
+    await this.storage.flush();
+    await this.storage.close();
+    this.log.info('stopped');
+  }
+
+  handleSocket(socket: Duplex, info: TransportInfo): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    if (this.connections.size >= this.config.limits.max_connections) {
+      this.metrics.limitHit('max_connections');
+      this.metrics.connectionsRefused++;
+      socket.destroy();
+      return;
+    }
+    this.connections.add(new Connection(this, socket, info));
+  }
+
+  connectionClosed(conn: Connection, wasConnected: boolean): void {
+    if (!this.connections.delete(conn)) return;
+    this.metrics.connectionsClosed++;
+    if (wasConnected) {
+      this.sessions.disconnected(conn);
+      this.hooks.emit('client.disconnected', conn);
+    }
+  }
+
+  clientConnected(conn: Connection): void {
+    this.hooks.emit('client.connected', conn);
+  }
+
+  /** Route a message: update the retained store, hand it to matching sessions. */
+  publish(msg: Message): number {
+    if (msg.retain) {
+      if (msg.payload.length === 0) {
+        // [MQTT-3.3.1-6] / [MQTT-3.3.1-10] an empty retained message deletes, and is not stored
+        if (this.retained.delete(msg.topic)) this.storage.deleteRetained(msg.topic);
+      } else {
+        // [MQTT-3.3.1-5] store it, replacing any message on the topic
+        this.retained.set(msg);
+        this.storage.putRetained(msg);
+      }
+    }
+    if (this.hooks.has('message.publish')) this.hooks.emit('message.publish', msg);
+    return this.dispatcher.dispatch(msg);
+  }
+
+  subscribe(session: Session, sub: Subscription, existed: boolean): void {
+    const previous = session.subscriptions.get(sub.rawFilter);
+    if (previous) this.router.remove(previous); // [MQTT-3.8.4-3] replaces the existing subscription
+    session.subscriptions.set(sub.rawFilter, sub);
+    this.router.add(sub);
+    this.sessions.persist(session);
+    this.hooks.emit('session.subscribed', session, sub);
+    // retained messages: not for shared subscriptions [MQTT-4.8.2-?]; v5 Retain Handling [MQTT-3.3.1-9..11]
+    if (sub.group !== undefined) return;
+    if (sub.retainHandling === 2 || (sub.retainHandling === 1 && existed)) return;
+    const now = Date.now();
+    for (const m of this.retained.match(sub.filter)) {
+      if (isExpired(m, now)) {
+        this.retained.delete(m.topic);
+        this.storage.deleteRetained(m.topic);
+        continue;
+      }
+      // [MQTT-3.3.1-8] retained messages sent on subscribe have RETAIN set
+      session.deliver(m, Math.min(m.qos, sub.qos) as 0 | 1 | 2, true, {
+        subscriptionIds: sub.subscriptionId !== undefined ? [sub.subscriptionId] : undefined,
+      });
+    }
+  }
+
+  unsubscribe(session: Session, rawFilter: string): boolean {
+    const sub = session.subscriptions.get(rawFilter);
+    if (!sub) return false;
+    session.subscriptions.delete(rawFilter);
+    this.router.remove(sub);
+    this.sessions.persist(session);
+    this.hooks.emit('session.unsubscribed', session, rawFilter);
+    return true;
+  }
+
+  /** A shared-subscription message the leaving member had not acknowledged goes to another member. */
+  redispatchShared(from: Session, d: Delivery): void {
+    const group = d.shared && this.router.getSharedGroup(d.shared.filter, d.shared.group);
+    const member = group && this.dispatcher.pick(group, d.message.origin, from.clientId);
+    if (member && member[0].connected) {
+      member[0].adopt({ ...d, qos: Math.min(d.message.qos, member[1].qos) as 0 | 1 | 2 });
+    } else {
+      from.adopt(d); // nobody else online: it stays with this session
+    }
+  }
+
+  /** Connect timeout and keep alive (1.5 x) [MQTT-3.1.2-24]. */
+  private sweep(): void {
+    const now = Date.now();
+    const connectTimeout = this.config.mqtt.connect_timeout_ms;
+    for (const c of this.connections) {
+      if (c.state === 'connecting') {
+        if (now - c.openedAt > connectTimeout) {
+          this.metrics.limitHit('connect_timeout');
+          c.destroy('no CONNECT within connect_timeout_ms');
+        }
+      } else if (c.state === 'connected' && c.keepalive > 0 && now - c.lastSeen > c.keepalive * 1500) {
+        c.log.debug({ clientId: c.clientId, keepalive: c.keepalive }, 'keep alive timeout');
+        c.disconnect(RC.KEEP_ALIVE_TIMEOUT, 'keep alive timeout');
+      }
+    }
+  }
+}

@@ -1,0 +1,229 @@
+// CONNECT: protocol name and level, client identifier rules per version, keepalive limits,
+// will validation, v5 CONNECT properties, session open/resume/takeover and the CONNACK.
+import { randomBytes } from 'node:crypto';
+import type mqtt from 'mqtt-packet';
+import { validateTopicName } from '../../lib/topic.js';
+import { createMessage, type MessageProperties } from '../message.js';
+import { NEVER_EXPIRES } from '../session/session.js';
+import type { Connection } from './connection.js';
+import { variableHeaderOffset } from './frame-reader.js';
+import { PacketError } from './publish-codec.js';
+import { RC, connackCodeV3 } from './reason-codes.js';
+import { hasIllFormedUtf8, hasNul } from './utf8-check.js';
+import { userPropertiesToPairs } from './properties.js';
+
+/** Protocol name and level straight from the bytes, before anything else parses them. */
+function readProtocol(frame: Buffer): { name: string; level: number } | null {
+  const off = variableHeaderOffset(frame);
+  if (off + 2 > frame.length) return null;
+  const len = frame.readUInt16BE(off);
+  if (off + 2 + len + 1 > frame.length) return null;
+  return { name: frame.toString('latin1', off + 2, off + 2 + len), level: frame[off + 2 + len]! };
+}
+
+function refuse(conn: Connection, v5: boolean, code: number, reason: string): void {
+  conn.broker.metrics.connectionsRefused++;
+  conn.log.info({ clientId: conn.clientId || undefined, code, reason }, 'connection refused');
+  if (v5) {
+    conn.protocolVersion = 5;
+    const properties = reason && conn.requestProblemInformation ? { reasonString: reason } : undefined;
+    conn.send({ cmd: 'connack', sessionPresent: false, reasonCode: code, properties } as mqtt.IConnackPacket);
+  } else {
+    conn.protocolVersion = 4;
+    conn.send({ cmd: 'connack', sessionPresent: false, returnCode: connackCodeV3(code) } as mqtt.IConnackPacket);
+  }
+  conn.destroy(reason);
+}
+
+export function handleConnectFrame(conn: Connection, frame: Buffer): void {
+  const broker = conn.broker;
+  const limits = broker.config.limits;
+  const proto = readProtocol(frame);
+  if (!proto) {
+    conn.destroy('CONNECT too short');
+    return;
+  }
+  const level = proto.level & 0x7f; // the top bit marks a bridge (Mosquitto convention)
+  const nameOk = (proto.name === 'MQTT' && (level === 4 || level === 5)) || (proto.name === 'MQIsdp' && level === 3);
+  if (!nameOk) {
+    if (proto.name !== 'MQTT' && proto.name !== 'MQIsdp') {
+      // [MQTT-3.1.2-1] a wrong protocol name: close without going on
+      broker.metrics.protocolErrors++;
+      conn.destroy(`unknown protocol name ${JSON.stringify(proto.name)}`);
+      return;
+    }
+    // [MQTT-3.1.2-2] unsupported level: 0x01 (3.x) / 0x84 (5.0), then close
+    refuse(conn, level === 5, RC.UNSUPPORTED_PROTOCOL_VERSION, `unsupported protocol level ${proto.level}`);
+    return;
+  }
+  const v5 = level === 5;
+  let packet: mqtt.IConnectPacket;
+  try {
+    packet = conn.parseFrame(frame) as mqtt.IConnectPacket;
+  } catch (err) {
+    broker.metrics.protocolErrors++;
+    // [MQTT-4.13.1-1] v5: CONNACK 0x81 may be sent for a malformed CONNECT
+    if (v5) refuse(conn, true, RC.MALFORMED_PACKET, (err as Error).message);
+    else conn.destroy(`malformed CONNECT: ${(err as Error).message}`);
+    return;
+  }
+  conn.protocolVersion = level as 3 | 4 | 5;
+  const props = (packet.properties ?? {}) as NonNullable<mqtt.IConnectPacket['properties']>;
+  if (props.requestProblemInformation === false) conn.requestProblemInformation = false;
+  const password = packet.password === undefined ? undefined : String(packet.password);
+  void password;
+
+  const strings = [packet.clientId, packet.username, packet.will?.topic];
+  if (hasIllFormedUtf8(frame, strings) || hasNul(strings)) {
+    broker.metrics.protocolErrors++;
+    if (v5) refuse(conn, true, RC.MALFORMED_PACKET, 'ill-formed UTF-8 string in CONNECT');
+    else conn.destroy('ill-formed UTF-8 in CONNECT');
+    return;
+  }
+  conn.username = packet.username;
+
+  // v5 enhanced authentication: no method is configured, so any method is refused [MQTT-4.12.0-1]
+  if (v5 && props.authenticationMethod !== undefined) {
+    refuse(
+      conn,
+      true,
+      RC.BAD_AUTHENTICATION_METHOD,
+      `authentication method ${props.authenticationMethod} is not supported`,
+    );
+    return;
+  }
+
+  // --- client identifier ---
+  let clientId = packet.clientId ?? '';
+  let assigned: string | undefined;
+  if (Buffer.byteLength(clientId) > limits.max_client_id_length) {
+    broker.metrics.limitHit('max_client_id_length');
+    refuse(conn, v5, RC.CLIENT_IDENTIFIER_NOT_VALID, 'client identifier too long');
+    return;
+  }
+  if (clientId === '') {
+    if (level === 3) {
+      // MQTT 3.1: the client identifier must be 1 to 23 characters
+      refuse(conn, false, RC.CLIENT_IDENTIFIER_NOT_VALID, 'MQTT 3.1 requires a client identifier');
+      return;
+    }
+    if (level === 4 && !packet.clean) {
+      // [MQTT-3.1.3-8] empty id with CleanSession=0 is rejected with 0x02
+      refuse(conn, false, RC.CLIENT_IDENTIFIER_NOT_VALID, 'empty client identifier needs CleanSession=1');
+      return;
+    }
+    // [MQTT-3.1.3-6] / [MQTT-3.2.2-16] the server assigns a unique identifier
+    clientId = assigned = `robustmq-${randomBytes(8).toString('hex')}`;
+  }
+  conn.clientId = clientId;
+
+  // --- keepalive ---
+  let serverKeepAlive: number | undefined;
+  const keepalive = packet.keepalive ?? 0;
+  conn.keepalive = keepalive;
+  const maxKa = limits.max_keepalive;
+  if (maxKa > 0 && maxKa < 65535 && (keepalive > maxKa || keepalive === 0)) {
+    if (v5) {
+      serverKeepAlive = maxKa; // [MQTT-3.2.2-21] the client must use the Server Keep Alive
+      conn.keepalive = maxKa;
+    } else if (keepalive > maxKa) {
+      broker.metrics.limitHit('max_keepalive');
+      refuse(conn, false, RC.CLIENT_IDENTIFIER_NOT_VALID, `keepalive ${keepalive} is above max_keepalive ${maxKa}`);
+      return;
+    }
+  }
+
+  // --- will ---
+  let will: { message: ReturnType<typeof createMessage>; delay: number } | undefined;
+  if (packet.will) {
+    const w = { ...packet.will, qos: packet.will.qos ?? 0, retain: !!packet.will.retain };
+    const check = validateTopicName(w.topic, limits.max_topic_levels);
+    if (!check.ok) {
+      refuse(conn, v5, RC.TOPIC_NAME_INVALID, `will topic: ${check.reason}`);
+      return;
+    }
+    if (w.qos > limits.max_qos) {
+      refuse(conn, v5, RC.QOS_NOT_SUPPORTED, `will QoS ${w.qos} is above the maximum QoS ${limits.max_qos}`);
+      return;
+    }
+    if (w.retain && !limits.retain_available) {
+      refuse(conn, v5, RC.RETAIN_NOT_SUPPORTED, 'retained messages are not available');
+      return;
+    }
+    const wp = (w.properties ?? {}) as NonNullable<mqtt.IConnectPacket['will']>['properties'] & object;
+    const properties: MessageProperties = {};
+    if (wp.payloadFormatIndicator !== undefined) properties.payloadFormatIndicator = wp.payloadFormatIndicator ? 1 : 0;
+    if (wp.messageExpiryInterval !== undefined) properties.messageExpiryInterval = wp.messageExpiryInterval;
+    if (wp.contentType !== undefined) properties.contentType = wp.contentType;
+    if (wp.responseTopic !== undefined) properties.responseTopic = wp.responseTopic;
+    if (wp.correlationData !== undefined) properties.correlationData = Buffer.from(wp.correlationData);
+    if (wp.userProperties) properties.userProperties = userPropertiesToPairs(wp.userProperties);
+    will = {
+      message: createMessage({
+        topic: w.topic,
+        payload: Buffer.from(w.payload ?? Buffer.alloc(0)),
+        qos: w.qos,
+        retain: w.retain,
+        properties: Object.keys(properties).length ? properties : undefined,
+        origin: clientId,
+      }),
+      delay: v5 ? (wp.willDelayInterval ?? 0) : 0,
+    };
+  }
+
+  // --- v5 client limits ---
+  if (v5) {
+    if (props.receiveMaximum !== undefined) conn.clientReceiveMax = props.receiveMaximum;
+    if (props.maximumPacketSize !== undefined) conn.clientMaxPacketSize = props.maximumPacketSize;
+    if (props.topicAliasMaximum !== undefined) conn.clientTopicAliasMax = props.topicAliasMaximum;
+  }
+
+  // --- session expiry ---
+  let expiry: number;
+  let expiryCapped = false;
+  if (v5) {
+    expiry = props.sessionExpiryInterval ?? 0;
+    if (expiry > limits.max_session_expiry_interval) {
+      expiry = limits.max_session_expiry_interval;
+      expiryCapped = true;
+    }
+  } else {
+    expiry = packet.clean ? 0 : NEVER_EXPIRES;
+  }
+  conn.connectExpiry = expiry;
+
+  // hook point for authentication (security issue): allowed here
+  const { session, present } = broker.sessions.open(conn, clientId, packet.clean !== false, expiry);
+  conn.session = session;
+  session.will = will;
+  conn.state = 'connected';
+  broker.metrics.connectionsAccepted++;
+
+  const connack: mqtt.IConnackPacket = { cmd: 'connack', sessionPresent: present, returnCode: 0 };
+  if (v5) {
+    connack.reasonCode = RC.SUCCESS;
+    const p: NonNullable<mqtt.IConnackPacket['properties']> = {
+      receiveMaximum: limits.receive_maximum,
+      maximumPacketSize: limits.max_packet_size,
+      topicAliasMaximum: limits.topic_alias_maximum,
+      retainAvailable: limits.retain_available,
+      wildcardSubscriptionAvailable: true,
+      subscriptionIdentifiersAvailable: true,
+      sharedSubscriptionAvailable: true,
+    };
+    if (limits.max_qos < 2) p.maximumQoS = limits.max_qos as 0 | 1;
+    if (assigned) p.assignedClientIdentifier = assigned;
+    if (serverKeepAlive !== undefined) p.serverKeepAlive = serverKeepAlive;
+    if (expiryCapped) p.sessionExpiryInterval = expiry;
+    connack.properties = p;
+    delete (connack as { returnCode?: number }).returnCode;
+  }
+  conn.send(connack);
+  const window = Math.min(conn.clientReceiveMax, limits.max_inflight);
+  session.attach(conn, window);
+  conn.log.debug({ clientId, version: conn.protocolVersion, present, keepalive: conn.keepalive }, 'client connected');
+  broker.clientConnected(conn);
+  session.resume();
+}
+
+export { PacketError };

@@ -1,0 +1,282 @@
+// The per-connection channel: frames and parses bytes from the transport, enforces ordering rules
+// (CONNECT first and once), keepalive bookkeeping, topic aliases and flow control, and writes
+// packets. Packet families are handled in connect-handler, publish-handler, subscribe-handler.
+import type { Duplex } from 'node:stream';
+import mqtt, { type Packet, type Parser } from 'mqtt-packet';
+import type { Logger } from '../../lib/logger.js';
+import type { Broker } from '../broker.js';
+import type { Delivery, SessionOutput } from '../session/delivery.js';
+import type { Session } from '../session/session.js';
+import { remainingExpiry } from '../message.js';
+import { FrameReader, type FrameError } from './frame-reader.js';
+import { encodeAck, encodePublishHeader, PacketError, publishSize, type OutgoingPublish } from './publish-codec.js';
+import { RC } from './reason-codes.js';
+import { handleConnectFrame } from './connect-handler.js';
+import { handlePublishFrame, handleAckFrame } from './publish-handler.js';
+import { handleSubscribe, handleUnsubscribe } from './subscribe-handler.js';
+import { handleDisconnect } from './disconnect-handler.js';
+
+export type ConnectionState = 'connecting' | 'connected' | 'closed';
+
+export interface TransportInfo {
+  transport: 'tcp' | 'tls' | 'ws' | 'wss';
+  remoteAddress: string;
+  remotePort: number;
+}
+
+let nextConnectionId = 1;
+
+export class Connection implements SessionOutput {
+  readonly id = nextConnectionId++;
+  readonly openedAt = Date.now();
+  state: ConnectionState = 'connecting';
+  clientId = '';
+  username?: string;
+  protocolVersion: 3 | 4 | 5 = 4;
+  keepalive = 0;
+  lastSeen = Date.now();
+  session: Session | null = null;
+  /** Client's limits towards us (v5 CONNECT properties). */
+  clientMaxPacketSize = 268_435_455;
+  clientTopicAliasMax = 0;
+  clientReceiveMax = 65535;
+  requestProblemInformation = true;
+  /** Set when the client sent DISCONNECT 0x00: the will is discarded [MQTT-3.14.4-3]. */
+  normalDisconnect = false;
+  /** The session expiry requested at CONNECT, for the DISCONNECT rule [MQTT-3.14.2-2]. */
+  connectExpiry = 0;
+  readonly inboundAliases = new Map<number, string>();
+  private readonly outboundAliases = new Map<string, number>();
+  private readonly parser: Parser;
+  private readonly reader: FrameReader;
+  private parsed: Packet | null = null;
+  private parseError: Error | null = null;
+  private corked = false;
+  bytesIn = 0;
+  bytesOut = 0;
+  readonly log: Logger;
+
+  constructor(
+    readonly broker: Broker,
+    readonly socket: Duplex,
+    readonly info: TransportInfo,
+  ) {
+    this.log = broker.log.child({ conn: this.id, remote: `${info.remoteAddress}:${info.remotePort}` });
+    this.parser = mqtt.parser();
+    this.parser.on('packet', (p: Packet) => (this.parsed = p));
+    this.parser.on('error', (e: Error) => (this.parseError = e));
+    this.reader = new FrameReader(broker.config.limits.max_packet_size, {
+      frame: (f) => this.onFrame(f),
+      error: (kind, size) => this.onFrameError(kind, size),
+    });
+    socket.on('data', (chunk: Buffer) => {
+      this.bytesIn += chunk.length;
+      broker.metrics.bytesReceived += chunk.length;
+      this.reader.push(chunk);
+    });
+    socket.on('drain', () => this.session?.drain());
+    socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
+    socket.on('close', () => this.onSocketClosed());
+  }
+
+  get v5(): boolean {
+    return this.protocolVersion === 5;
+  }
+
+  /** Parse a whole non-PUBLISH frame with mqtt-packet. Throws PacketError on malformed input. */
+  parseFrame(frame: Buffer): Packet {
+    this.parsed = null;
+    this.parseError = null;
+    this.parser.parse(frame);
+    const error = this.parseError as Error | null;
+    const parsed = this.parsed as Packet | null;
+    if (error || !parsed) throw new PacketError(RC.MALFORMED_PACKET, error?.message ?? 'incomplete packet');
+    return parsed;
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (this.state === 'closed') return;
+    this.lastSeen = Date.now();
+    const type = frame[0]! >> 4;
+    try {
+      if (this.state === 'connecting') {
+        // [MQTT-3.1.0-1] the first packet must be CONNECT
+        if (type !== 1) {
+          this.broker.metrics.protocolErrors++;
+          this.log.debug({ type }, 'first packet is not CONNECT');
+          this.destroy('first packet not CONNECT');
+          return;
+        }
+        handleConnectFrame(this, frame);
+        return;
+      }
+      switch (type) {
+        case 3:
+          handlePublishFrame(this, frame);
+          break;
+        case 4:
+        case 5:
+        case 6:
+        case 7:
+          handleAckFrame(this, frame, type);
+          break;
+        case 8:
+          handleSubscribe(this, this.parseFrame(frame) as mqtt.ISubscribePacket, frame);
+          break;
+        case 10:
+          handleUnsubscribe(this, this.parseFrame(frame) as mqtt.IUnsubscribePacket, frame);
+          break;
+        case 12:
+          if (frame[0] !== 0xc0 || frame.length !== 2) throw new PacketError(RC.MALFORMED_PACKET, 'bad PINGREQ');
+          this.write(PINGRESP);
+          break;
+        case 14:
+          handleDisconnect(this, this.parseFrame(frame) as mqtt.IDisconnectPacket);
+          break;
+        case 15:
+          if (!this.v5) throw new PacketError(RC.MALFORMED_PACKET, 'AUTH is not an MQTT 3 packet');
+          this.parseFrame(frame);
+          // no enhanced authentication method was accepted at CONNECT, so AUTH is not allowed [MQTT-4.12.0-1]
+          throw new PacketError(RC.PROTOCOL_ERROR, 'AUTH without an authentication method');
+        case 1:
+          throw new PacketError(RC.PROTOCOL_ERROR, 'second CONNECT'); // [MQTT-3.1.0-2]
+        case 0:
+          throw new PacketError(RC.MALFORMED_PACKET, 'reserved packet type 0');
+        default:
+          throw new PacketError(RC.PROTOCOL_ERROR, `packet type ${type} may only be sent by a server`);
+      }
+    } catch (err) {
+      if (err instanceof PacketError) {
+        this.broker.metrics.protocolErrors++;
+        this.log.debug({ reason: err.message, code: err.reasonCode }, 'protocol violation');
+        this.disconnect(err.reasonCode, err.message);
+      } else {
+        this.log.error({ err }, 'internal error while handling a packet');
+        this.disconnect(RC.IMPLEMENTATION_SPECIFIC_ERROR, 'internal error');
+      }
+    }
+  }
+
+  private onFrameError(kind: FrameError, size?: number): void {
+    this.broker.metrics.protocolErrors++;
+    if (kind === 'too-large') {
+      this.broker.metrics.limitHit('max_packet_size');
+      this.log.info({ size, max: this.broker.config.limits.max_packet_size }, 'packet larger than max_packet_size');
+      this.disconnect(RC.PACKET_TOO_LARGE, 'packet too large');
+    } else {
+      this.disconnect(RC.MALFORMED_PACKET, 'malformed remaining length');
+    }
+  }
+
+  // --- writing -------------------------------------------------------------------------------
+
+  write(buf: Buffer): void {
+    if (this.state === 'closed' || this.socket.destroyed) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(uncork, this);
+    }
+    this.socket.write(buf);
+    this.bytesOut += buf.length;
+    this.broker.metrics.bytesSent += buf.length;
+  }
+
+  uncork(): void {
+    this.corked = false;
+    this.socket.uncork();
+  }
+
+  /** Encode and write a non-PUBLISH packet with mqtt-packet. */
+  send(packet: Packet): void {
+    this.write(mqtt.generate(packet, { protocolVersion: this.protocolVersion }));
+  }
+
+  writable(): boolean {
+    return this.state === 'connected' && this.socket.writableLength < this.broker.config.limits.max_write_buffer;
+  }
+
+  sendPublish(d: Delivery, dup: boolean): boolean {
+    const msg = d.message;
+    const out: OutgoingPublish = {
+      topic: msg.topic,
+      payload: msg.payload,
+      qos: d.qos,
+      retain: d.retain,
+      dup,
+      packetId: d.packetId ?? 0,
+    };
+    if (this.v5) {
+      out.properties = msg.properties;
+      out.messageExpiryInterval = remainingExpiry(msg);
+      if (d.subscriptionIds?.length) out.subscriptionIds = d.subscriptionIds;
+      if (this.clientTopicAliasMax > 0) {
+        const alias = this.outboundAliases.get(msg.topic);
+        if (alias !== undefined) {
+          out.topicAlias = alias;
+          out.topic = '';
+        } else if (this.outboundAliases.size < this.clientTopicAliasMax) {
+          out.topicAlias = this.outboundAliases.size + 1;
+        }
+      }
+    }
+    if (this.clientMaxPacketSize < 268_435_455 && publishSize(out, this.v5) > this.clientMaxPacketSize) {
+      return false; // [MQTT-3.1.2-25]
+    }
+    // the alias is only bound once the PUBLISH that carries it is really sent
+    if (out.topicAlias !== undefined && out.topic !== '') this.outboundAliases.set(msg.topic, out.topicAlias);
+    const { header } = encodePublishHeader(out, this.v5);
+    this.write(header);
+    if (msg.payload.length > 0) this.write(msg.payload);
+    this.broker.metrics.messagesSent++;
+    return true;
+  }
+
+  sendPubrel(packetId: number, reasonCode = 0): void {
+    this.write(encodeAck(6, packetId, reasonCode, this.v5));
+  }
+
+  // --- closing -------------------------------------------------------------------------------
+
+  /**
+   * Close because of an error or a server decision. v5 clients get a DISCONNECT with the reason
+   * code first [MQTT-4.13.2-1]; 3.x clients are simply closed.
+   */
+  disconnect(reasonCode: number, reason?: string): void {
+    if (this.state === 'closed') return;
+    if (this.v5 && this.state === 'connected') {
+      const properties = reason && this.requestProblemInformation ? { reasonString: reason } : undefined;
+      this.send({ cmd: 'disconnect', reasonCode, properties } as mqtt.IDisconnectPacket);
+    }
+    this.destroy(reason ?? `reason 0x${reasonCode.toString(16)}`);
+  }
+
+  /** End the socket after flushing what was written, and settle the session now. */
+  destroy(reason: string): void {
+    if (this.state === 'closed') return;
+    const wasConnected = this.state === 'connected';
+    this.state = 'closed';
+    this.log.debug({ clientId: this.clientId, reason }, 'connection closed');
+    if (this.corked) this.uncork();
+    this.socket.end();
+    // do not wait forever for a peer that does not read
+    const timer = setTimeout(() => this.socket.destroy(), 2000);
+    timer.unref();
+    this.broker.connectionClosed(this, wasConnected);
+  }
+
+  private onSocketClosed(): void {
+    if (this.state !== 'closed') {
+      const wasConnected = this.state === 'connected';
+      this.state = 'closed';
+      this.log.debug({ clientId: this.clientId }, 'socket closed by peer');
+      this.broker.connectionClosed(this, wasConnected);
+    }
+  }
+}
+
+const PINGRESP = Buffer.from([0xd0, 0x00]);
+
+function uncork(conn: Connection): void {
+  if (conn.state !== 'closed') conn.uncork();
+}

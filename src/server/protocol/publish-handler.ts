@@ -1,0 +1,119 @@
+// Inbound PUBLISH (QoS 0/1/2, topic aliases, receive maximum, retain) and the four acknowledgements
+// PUBACK/PUBREC/PUBREL/PUBCOMP in both directions of the QoS 1 and QoS 2 flows.
+import { validateTopicName } from '../../lib/topic.js';
+import { createMessage } from '../message.js';
+import type { Connection } from './connection.js';
+import { decodePublish, encodeAck, PacketError } from './publish-codec.js';
+import { RC } from './reason-codes.js';
+
+const PUBACK = 4;
+const PUBREC = 5;
+const PUBREL = 6;
+const PUBCOMP = 7;
+
+export function handlePublishFrame(conn: Connection, frame: Buffer): void {
+  const broker = conn.broker;
+  const limits = broker.config.limits;
+  const p = decodePublish(frame, conn.v5);
+  broker.metrics.messagesReceived++;
+
+  let topic = p.topic;
+  if (p.topicAlias !== undefined) {
+    // [MQTT-3.3.2-8] alias 0 or above our Topic Alias Maximum is an error
+    if (p.topicAlias === 0 || p.topicAlias > limits.topic_alias_maximum) {
+      throw new PacketError(RC.TOPIC_ALIAS_INVALID, `topic alias ${p.topicAlias} is out of range`);
+    }
+    if (topic === '') {
+      const known = conn.inboundAliases.get(p.topicAlias);
+      if (known === undefined) throw new PacketError(RC.PROTOCOL_ERROR, `unknown topic alias ${p.topicAlias}`);
+      topic = known;
+    } else {
+      conn.inboundAliases.set(p.topicAlias, topic);
+    }
+  }
+  if (topic === '') throw new PacketError(conn.v5 ? RC.PROTOCOL_ERROR : RC.MALFORMED_PACKET, 'empty topic name');
+  if (topic.includes('+') || topic.includes('#') || topic.includes('\u0000')) {
+    // [MQTT-3.3.2-2] wildcards in a topic name; [MQTT-4.7.3-2] NUL
+    throw new PacketError(RC.TOPIC_NAME_INVALID, 'topic name contains a wildcard or U+0000');
+  }
+  if (p.qos > limits.max_qos) {
+    // [MQTT-3.2.2-11] QoS above the advertised Maximum QoS
+    throw new PacketError(RC.QOS_NOT_SUPPORTED, `QoS ${p.qos} is above the maximum QoS ${limits.max_qos}`);
+  }
+  if (p.retain && !limits.retain_available) {
+    throw new PacketError(RC.RETAIN_NOT_SUPPORTED, 'retained messages are not available'); // [MQTT-3.2.2-14]
+  }
+
+  if (p.qos === 2) {
+    if (conn.session!.incomingQos2.has(p.packetId)) {
+      // a re-sent PUBLISH whose PUBREL has not come yet: not delivered twice [MQTT-4.3.3-9]
+      conn.write(encodeAck(PUBREC, p.packetId, 0, conn.v5));
+      return;
+    }
+    if (conn.v5 && conn.session!.incomingQos2.size >= limits.receive_maximum) {
+      broker.metrics.limitHit('receive_maximum');
+      throw new PacketError(RC.RECEIVE_MAXIMUM_EXCEEDED, 'receive maximum exceeded'); // [MQTT-3.3.4-9]
+    }
+  }
+
+  const check = validateTopicName(topic, limits.max_topic_levels);
+  let reason: number = RC.SUCCESS;
+  if (!check.ok) {
+    // a policy limit (topic levels), not a protocol violation: refuse this message only
+    broker.metrics.limitHit('max_topic_levels');
+    conn.log.info({ topic, reason: check.reason }, 'publish refused');
+    reason = RC.TOPIC_NAME_INVALID;
+  } else {
+    const message = createMessage({
+      topic,
+      payload: p.payload,
+      qos: p.qos,
+      retain: p.retain,
+      properties: p.properties,
+      origin: conn.clientId,
+    });
+    const matched = broker.publish(message);
+    if (matched === 0) reason = RC.NO_MATCHING_SUBSCRIBERS;
+  }
+
+  if (p.qos === 1) {
+    conn.write(encodeAck(PUBACK, p.packetId, reason, conn.v5));
+  } else if (p.qos === 2) {
+    if (reason < 0x80) {
+      conn.session!.incomingQos2.add(p.packetId);
+      if (conn.session!.persistent) broker.storage.addIncomingQos2(conn.clientId, p.packetId);
+    }
+    conn.write(encodeAck(PUBREC, p.packetId, reason, conn.v5));
+  }
+}
+
+export function handleAckFrame(conn: Connection, frame: Buffer, type: number): void {
+  // fixed header flags: 0000, except PUBREL: 0010 [MQTT-3.6.1-1]
+  const flags = frame[0]! & 0x0f;
+  if (flags !== (type === PUBREL ? 2 : 0)) throw new PacketError(RC.MALFORMED_PACKET, 'reserved flags set');
+  const remaining = frame.length - 2;
+  if (frame[1]! & 0x80 || remaining < 2) throw new PacketError(RC.MALFORMED_PACKET, 'bad acknowledgement length');
+  if (!conn.v5 && remaining !== 2) throw new PacketError(RC.MALFORMED_PACKET, 'bad acknowledgement length');
+  const packetId = frame.readUInt16BE(2);
+  if (packetId === 0) throw new PacketError(RC.MALFORMED_PACKET, 'packet identifier 0');
+  const reasonCode = remaining >= 3 ? frame[4]! : 0;
+  const session = conn.session!;
+  switch (type) {
+    case PUBACK:
+      session.onPuback(packetId);
+      break;
+    case PUBREC:
+      session.onPubrec(packetId, reasonCode);
+      break;
+    case PUBREL: {
+      // [MQTT-4.3.3-11] answer PUBREL with PUBCOMP; v5: 0x92 when the id is unknown
+      const known = session.incomingQos2.delete(packetId);
+      if (known && session.persistent) conn.broker.storage.removeIncomingQos2(conn.clientId, packetId);
+      conn.write(encodeAck(PUBCOMP, packetId, known ? 0 : RC.PACKET_IDENTIFIER_NOT_FOUND, conn.v5));
+      break;
+    }
+    case PUBCOMP:
+      session.onPubcomp(packetId);
+      break;
+  }
+}

@@ -1,0 +1,96 @@
+// SUBSCRIBE and UNSUBSCRIBE: filter validation, shared subscriptions, subscription identifiers,
+// v5 options (no local, retain as published, retain handling), limits, and SUBACK/UNSUBACK codes.
+import type mqtt from 'mqtt-packet';
+import { parseSubscriptionFilter } from '../../lib/topic.js';
+import type { QoS } from '../message.js';
+import type { Subscription } from '../routing/subscription.js';
+import type { Connection } from './connection.js';
+import { PacketError } from './publish-codec.js';
+import { RC } from './reason-codes.js';
+import { hasIllFormedUtf8 } from './utf8-check.js';
+
+export function handleSubscribe(conn: Connection, packet: mqtt.ISubscribePacket, frame: Buffer): void {
+  const broker = conn.broker;
+  const limits = broker.config.limits;
+  const session = conn.session!;
+  if (!packet.messageId) throw new PacketError(RC.MALFORMED_PACKET, 'SUBSCRIBE without packet identifier');
+  if (packet.subscriptions.length === 0) throw new PacketError(RC.PROTOCOL_ERROR, 'SUBSCRIBE with no filters'); // [MQTT-3.8.3-2]
+  if (
+    hasIllFormedUtf8(
+      frame,
+      packet.subscriptions.map((s) => s.topic),
+    )
+  ) {
+    throw new PacketError(RC.MALFORMED_PACKET, 'ill-formed UTF-8 in a topic filter');
+  }
+  const subscriptionId = packet.properties?.subscriptionIdentifier as number | number[] | undefined;
+  if (Array.isArray(subscriptionId)) throw new PacketError(RC.PROTOCOL_ERROR, 'more than one subscription identifier');
+  if (subscriptionId === 0) throw new PacketError(RC.PROTOCOL_ERROR, 'subscription identifier 0'); // [MQTT-3.8.2-?]
+
+  const granted: number[] = [];
+  const accepted: Subscription[] = [];
+  const existed: boolean[] = [];
+  for (const req of packet.subscriptions) {
+    const parsed = parseSubscriptionFilter(req.topic, limits.max_topic_levels);
+    if (!parsed.ok) {
+      conn.log.debug({ filter: req.topic, reason: parsed.reason }, 'subscription refused');
+      granted.push(conn.v5 ? RC.TOPIC_FILTER_INVALID : 0x80);
+      continue;
+    }
+    if (parsed.group !== undefined && req.nl) {
+      throw new PacketError(RC.PROTOCOL_ERROR, 'No Local on a shared subscription'); // [MQTT-3.8.3-4]
+    }
+    const isNew = !session.subscriptions.has(req.topic);
+    if (
+      isNew &&
+      limits.max_subscriptions_per_client > 0 &&
+      session.subscriptions.size >= limits.max_subscriptions_per_client
+    ) {
+      broker.metrics.limitHit('max_subscriptions_per_client');
+      conn.log.info({ filter: req.topic, max: limits.max_subscriptions_per_client }, 'subscription limit reached');
+      granted.push(conn.v5 ? RC.QUOTA_EXCEEDED : 0x80);
+      continue;
+    }
+    const qos = Math.min(req.qos, limits.max_qos) as QoS;
+    const sub: Subscription = {
+      clientId: conn.clientId,
+      rawFilter: req.topic,
+      filter: parsed.filter,
+      group: parsed.group,
+      qos,
+      noLocal: conn.v5 ? !!req.nl : false,
+      retainAsPublished: conn.v5 ? !!req.rap : false,
+      retainHandling: conn.v5 ? ((req.rh ?? 0) as 0 | 1 | 2) : 0,
+      subscriptionId: conn.v5 ? subscriptionId : undefined,
+    };
+    accepted.push(sub);
+    existed.push(!isNew);
+    granted.push(qos);
+  }
+  // [MQTT-3.8.4-1] SUBACK before any retained message of these subscriptions
+  const suback: mqtt.ISubackPacket = { cmd: 'suback', messageId: packet.messageId, granted };
+  conn.send(suback);
+  accepted.forEach((sub, i) => broker.subscribe(session, sub, existed[i]!));
+}
+
+export function handleUnsubscribe(conn: Connection, packet: mqtt.IUnsubscribePacket, frame: Buffer): void {
+  const broker = conn.broker;
+  const session = conn.session!;
+  if (!packet.messageId) throw new PacketError(RC.MALFORMED_PACKET, 'UNSUBSCRIBE without packet identifier');
+  if (packet.unsubscriptions.length === 0) throw new PacketError(RC.PROTOCOL_ERROR, 'UNSUBSCRIBE with no filters'); // [MQTT-3.10.3-2]
+  if (hasIllFormedUtf8(frame, packet.unsubscriptions)) {
+    throw new PacketError(RC.MALFORMED_PACKET, 'ill-formed UTF-8 in a topic filter');
+  }
+  const codes: number[] = [];
+  for (const raw of packet.unsubscriptions) {
+    const parsed = parseSubscriptionFilter(raw);
+    if (!parsed.ok) {
+      codes.push(RC.TOPIC_FILTER_INVALID);
+      continue;
+    }
+    codes.push(broker.unsubscribe(session, raw) ? RC.SUCCESS : RC.NO_SUBSCRIPTION_EXISTED);
+  }
+  const unsuback = { cmd: 'unsuback', messageId: packet.messageId } as mqtt.IUnsubackPacket;
+  if (conn.v5) unsuback.granted = codes;
+  conn.send(unsuback);
+}

@@ -1,0 +1,150 @@
+// The subscription index: a trie over topic levels with '+' and '#' children, so matching a topic
+// costs the depth of the topic, not the number of subscriptions. Shared subscriptions hang off the
+// same nodes as groups of members.
+import type { Subscription } from './subscription.js';
+
+export class SharedGroup {
+  readonly members = new Map<string, Subscription>();
+  /** Members in join order, for round robin. */
+  order: string[] = [];
+  cursor = 0;
+  constructor(
+    readonly name: string,
+    readonly filter: string,
+  ) {}
+
+  add(sub: Subscription): void {
+    if (!this.members.has(sub.clientId)) this.order.push(sub.clientId);
+    this.members.set(sub.clientId, sub);
+  }
+
+  remove(clientId: string): void {
+    if (this.members.delete(clientId)) this.order = this.order.filter((c) => c !== clientId);
+  }
+}
+
+class TrieNode {
+  children = new Map<string, TrieNode>();
+  subs: Map<string, Subscription> | null = null;
+  shared: Map<string, SharedGroup> | null = null;
+
+  isEmpty(): boolean {
+    return this.children.size === 0 && !this.subs?.size && !this.shared?.size;
+  }
+}
+
+export interface MatchResult {
+  direct: Subscription[];
+  shared: SharedGroup[];
+}
+
+export class TopicTrie {
+  private readonly root = new TrieNode();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  add(sub: Subscription): void {
+    const node = this.walkCreate(sub.filter);
+    if (sub.group !== undefined) {
+      node.shared ??= new Map();
+      let g = node.shared.get(sub.group);
+      if (!g) {
+        g = new SharedGroup(sub.group, sub.filter);
+        node.shared.set(sub.group, g);
+      }
+      if (!g.members.has(sub.clientId)) this.count++;
+      g.add(sub);
+    } else {
+      node.subs ??= new Map();
+      if (!node.subs.has(sub.clientId)) this.count++;
+      node.subs.set(sub.clientId, sub);
+    }
+  }
+
+  remove(sub: Pick<Subscription, 'clientId' | 'filter' | 'group'>): boolean {
+    const path: TrieNode[] = [this.root];
+    const levels = sub.filter.split('/');
+    let node = this.root;
+    for (const level of levels) {
+      const next = node.children.get(level);
+      if (!next) return false;
+      node = next;
+      path.push(node);
+    }
+    let removed = false;
+    if (sub.group !== undefined) {
+      const g = node.shared?.get(sub.group);
+      if (g?.members.has(sub.clientId)) {
+        g.remove(sub.clientId);
+        removed = true;
+        if (g.members.size === 0) node.shared!.delete(sub.group);
+      }
+    } else if (node.subs?.delete(sub.clientId)) {
+      removed = true;
+    }
+    if (removed) this.count--;
+    // prune empty nodes bottom-up
+    for (let i = path.length - 1; i > 0; i--) {
+      if (!path[i]!.isEmpty()) break;
+      path[i - 1]!.children.delete(levels[i - 1]!);
+    }
+    return removed;
+  }
+
+  getSharedGroup(filter: string, group: string): SharedGroup | undefined {
+    let node = this.root;
+    for (const level of filter.split('/')) {
+      const next = node.children.get(level);
+      if (!next) return undefined;
+      node = next;
+    }
+    return node.shared?.get(group);
+  }
+
+  match(topic: string): MatchResult {
+    const result: MatchResult = { direct: [], shared: [] };
+    const levels = topic.split('/');
+    // [MQTT-4.7.2-1] a topic starting with '$' is not matched by a leading wildcard
+    this.visit(this.root, levels, 0, result, topic.charCodeAt(0) === 0x24);
+    return result;
+  }
+
+  private collect(node: TrieNode, out: MatchResult): void {
+    if (node.subs) for (const s of node.subs.values()) out.direct.push(s);
+    if (node.shared) for (const g of node.shared.values()) out.shared.push(g);
+  }
+
+  private visit(node: TrieNode, levels: string[], i: number, out: MatchResult, dollar: boolean): void {
+    const wildOk = !(dollar && i === 0);
+    if (wildOk) {
+      const hash = node.children.get('#');
+      if (hash) this.collect(hash, out); // '#' also matches the parent level [MQTT-4.7.1-2]
+    }
+    if (i === levels.length) {
+      this.collect(node, out);
+      return;
+    }
+    const exact = node.children.get(levels[i]!);
+    if (exact) this.visit(exact, levels, i + 1, out, dollar);
+    if (wildOk) {
+      const plus = node.children.get('+');
+      if (plus) this.visit(plus, levels, i + 1, out, dollar);
+    }
+  }
+
+  private walkCreate(filter: string): TrieNode {
+    let node = this.root;
+    for (const level of filter.split('/')) {
+      let next = node.children.get(level);
+      if (!next) {
+        next = new TrieNode();
+        node.children.set(level, next);
+      }
+      node = next;
+    }
+    return node;
+  }
+}

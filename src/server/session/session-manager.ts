@@ -1,0 +1,177 @@
+// All sessions of this node by client id: open (new, resume, takeover), end, expiry timers and
+// will scheduling ([MQTT-3.1.2-4..6], [MQTT-3.1.3-9], [MQTT-3.1.4-3]).
+import { createMessage } from '../message.js';
+import type { Broker } from '../broker.js';
+import type { Connection } from '../protocol/connection.js';
+import { RC } from '../protocol/reason-codes.js';
+import { NEVER_EXPIRES, Session, type SessionContext } from './session.js';
+
+export class SessionManager {
+  private readonly sessions = new Map<string, Session>();
+  readonly ctx: SessionContext;
+
+  constructor(private readonly broker: Broker) {
+    const { config, metrics, hooks, storage } = broker;
+    this.ctx = {
+      storage,
+      maxQueued: config.limits.max_queued_messages,
+      queueQos0: config.session.queue_qos0,
+      queueDrop: config.session.queue_drop,
+      onDropped: (session, d, reason) => {
+        metrics.drop(reason);
+        if (reason === 'queue_full') metrics.limitHit('max_queued_messages');
+        if (hooks.has('message.dropped')) hooks.emit('message.dropped', session, d, reason);
+      },
+      onDelivered: (session, d) => {
+        if (hooks.has('message.delivered')) hooks.emit('message.delivered', session, d);
+      },
+      onAcked: (session, d) => {
+        if (hooks.has('message.acked')) hooks.emit('message.acked', session, d);
+      },
+    };
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  get(clientId: string): Session | undefined {
+    return this.sessions.get(clientId);
+  }
+
+  values(): IterableIterator<Session> {
+    return this.sessions.values();
+  }
+
+  /** Open the session for a CONNECT: [MQTT-3.1.2-4] clean start discards, else resume. */
+  open(
+    conn: Connection,
+    clientId: string,
+    cleanStart: boolean,
+    expiry: number,
+  ): { session: Session; present: boolean } {
+    let existing = this.sessions.get(clientId);
+    if (existing?.output) {
+      // [MQTT-3.1.4-3] session takeover: the existing connection is closed (v5: 0x8E)
+      const old = existing.output as Connection;
+      old.log.info({ clientId }, 'session taken over by a new connection');
+      old.disconnect(RC.SESSION_TAKEN_OVER, 'session taken over');
+      // closing it may have ended the session (expiry 0)
+      existing = this.sessions.get(clientId);
+    }
+    if (existing && !cleanStart) {
+      this.cancelTimers(existing);
+      existing.protocolVersion = conn.protocolVersion;
+      existing.expiryInterval = expiry;
+      this.persist(existing);
+      this.broker.hooks.emit('session.resumed', existing);
+      return { session: existing, present: true };
+    }
+    if (existing) this.end(existing, 'clean');
+    const session = new Session(clientId, conn.protocolVersion, expiry, this.ctx);
+    this.sessions.set(clientId, session);
+    this.persist(session);
+    this.broker.hooks.emit('session.created', session);
+    return { session, present: false };
+  }
+
+  /** The connection of a session has gone: will, shared redispatch, expiry. */
+  disconnected(conn: Connection): void {
+    const session = conn.session;
+    if (!session || session.output !== conn) return;
+    session.detach();
+    // [MQTT-3.14.4-3] normal DISCONNECT discards the will
+    if (conn.normalDisconnect) session.will = undefined;
+    for (const d of session.takeSharedUnacked()) this.broker.redispatchShared(session, d);
+    if (session.expiryInterval === 0) {
+      this.end(session, 'expired');
+      return;
+    }
+    if (session.will) this.scheduleWill(session);
+    if (session.expiryInterval !== NEVER_EXPIRES) {
+      session.expiryTimer = setTimeout(() => this.end(session, 'expired'), session.expiryInterval * 1000);
+      session.expiryTimer.unref();
+    }
+    this.persist(session);
+  }
+
+  private scheduleWill(session: Session): void {
+    const will = session.will!;
+    if (will.delay === 0) {
+      this.publishWill(session);
+      return;
+    }
+    // [MQTT-3.1.3-9] published after the Will Delay Interval or at session end, whichever is first
+    session.willTimer = setTimeout(() => this.publishWill(session), will.delay * 1000);
+    session.willTimer.unref();
+  }
+
+  private publishWill(session: Session): void {
+    const will = session.will;
+    if (!will) return;
+    session.will = undefined;
+    if (session.willTimer) clearTimeout(session.willTimer);
+    session.willTimer = undefined;
+    const m = will.message;
+    this.broker.log.debug({ clientId: session.clientId, topic: m.topic }, 'publishing will message');
+    this.broker.publish(
+      createMessage({
+        topic: m.topic,
+        payload: m.payload,
+        qos: m.qos,
+        retain: m.retain,
+        properties: m.properties,
+        origin: m.origin,
+      }),
+    );
+  }
+
+  private cancelTimers(session: Session): void {
+    if (session.expiryTimer) clearTimeout(session.expiryTimer);
+    session.expiryTimer = undefined;
+    // a new connection before the will delay passes: the will is not sent [MQTT-3.1.3-9]
+    if (session.willTimer) clearTimeout(session.willTimer);
+    session.willTimer = undefined;
+    session.will = undefined;
+  }
+
+  /** End a session: its pending will goes out now, its subscriptions and messages are removed. */
+  end(session: Session, reason: 'expired' | 'clean' | 'takeover'): void {
+    if (this.sessions.get(session.clientId) !== session) return;
+    if (session.expiryTimer) clearTimeout(session.expiryTimer);
+    if (session.will && !session.connected) this.publishWill(session);
+    this.sessions.delete(session.clientId);
+    for (const sub of session.subscriptions.values()) this.broker.router.remove(sub);
+    session.subscriptions.clear();
+    session.clear();
+    if (session.persistent || reason !== 'expired') this.broker.storage.deleteSession(session.clientId);
+    this.broker.hooks.emit('session.terminated', session, reason);
+  }
+
+  persist(session: Session): void {
+    if (!session.persistent) return;
+    this.broker.storage.saveSession({
+      clientId: session.clientId,
+      protocolVersion: session.protocolVersion,
+      expiryInterval: session.expiryInterval,
+      disconnectedAt: session.disconnectedAt,
+      subscriptions: [...session.subscriptions.values()].map((s) => ({
+        rawFilter: s.rawFilter,
+        qos: s.qos,
+        noLocal: s.noLocal,
+        retainAsPublished: s.retainAsPublished,
+        retainHandling: s.retainHandling,
+        subscriptionId: s.subscriptionId,
+      })),
+      will: session.will,
+    });
+  }
+
+  /** Server shutdown: clear timers so the process can exit. */
+  stopTimers(): void {
+    for (const s of this.sessions.values()) {
+      if (s.expiryTimer) clearTimeout(s.expiryTimer);
+      if (s.willTimer) clearTimeout(s.willTimer);
+    }
+  }
+}

@@ -1,0 +1,270 @@
+// Session state of one client id: subscriptions, the outgoing inflight window and queue, incoming
+// QoS 2 packet ids awaiting PUBREL, will and expiry. Survives its connection when persistent.
+import { isExpired, type Message, type QoS } from '../message.js';
+import type { Subscription } from '../routing/subscription.js';
+import type { StorageAdapter, StoredWill } from '../storage/storage-adapter.js';
+import type { Delivery, SessionOutput } from './delivery.js';
+
+export const NEVER_EXPIRES = 0xffffffff;
+
+export type DropReason = 'queue_full' | 'expired' | 'too_large' | 'offline_qos0';
+
+export interface SessionContext {
+  storage: StorageAdapter;
+  maxQueued: number;
+  queueQos0: boolean;
+  queueDrop: 'oldest' | 'newest';
+  onDropped(session: Session, d: Delivery, reason: DropReason): void;
+  onDelivered(session: Session, d: Delivery): void;
+  onAcked(session: Session, d: Delivery): void;
+}
+
+export class Session {
+  readonly subscriptions = new Map<string, Subscription>();
+  /** Outgoing QoS 1/2 messages sent and not yet fully acknowledged, in send order. */
+  readonly inflight = new Map<number, Delivery>();
+  /** Incoming QoS 2 packet ids that got PUBREC and wait for PUBREL. */
+  readonly incomingQos2 = new Set<number>();
+  private queue: Delivery[] = [];
+  private queueHead = 0;
+  private nextPacketId = 1;
+  private seq = 0;
+  output: SessionOutput | null = null;
+  /** Outgoing window: min(client Receive Maximum, server max_inflight). */
+  window = 65535;
+  will?: StoredWill;
+  willTimer?: NodeJS.Timeout;
+  expiryTimer?: NodeJS.Timeout;
+  disconnectedAt?: number;
+  readonly createdAt = Date.now();
+
+  constructor(
+    readonly clientId: string,
+    public protocolVersion: 3 | 4 | 5,
+    /** Seconds; 0 = ends with the connection; NEVER_EXPIRES = never. */
+    public expiryInterval: number,
+    private readonly ctx: SessionContext,
+  ) {}
+
+  get persistent(): boolean {
+    return this.expiryInterval > 0;
+  }
+
+  get connected(): boolean {
+    return this.output !== null;
+  }
+
+  get queued(): number {
+    return this.queue.length - this.queueHead;
+  }
+
+  /** Accept a message for this session: send it now, or queue it. */
+  deliver(message: Message, qos: QoS, retain: boolean, extra?: Pick<Delivery, 'subscriptionIds' | 'shared'>): void {
+    const d: Delivery = { message, qos, retain, seq: ++this.seq, ...extra };
+    this.accept(d);
+  }
+
+  /** Take a delivery that was in another session (shared subscription redispatch). */
+  adopt(d: Delivery): void {
+    this.accept({ ...d, seq: ++this.seq, packetId: undefined, state: undefined });
+  }
+
+  private accept(d: Delivery): void {
+    if (!this.output && d.qos === 0 && !this.ctx.queueQos0) {
+      this.ctx.onDropped(this, d, 'offline_qos0');
+      return;
+    }
+    if (this.output && this.queued === 0 && this.trySend(d)) return;
+    if (this.queued >= this.ctx.maxQueued) {
+      if (this.ctx.queueDrop === 'newest') {
+        this.ctx.onDropped(this, d, 'queue_full');
+        return;
+      }
+      const oldest = this.shift()!;
+      this.forget(oldest);
+      this.ctx.onDropped(this, oldest, 'queue_full');
+    }
+    this.queue.push(d);
+    if (this.persistent && d.qos > 0) this.ctx.storage.appendSessionMessage(this.toStored(d));
+  }
+
+  /** Send immediately if the window and the socket allow. True when the delivery is handled. */
+  private trySend(d: Delivery, stored = false): boolean {
+    const out = this.output!;
+    if (!out.writable()) return false;
+    if (d.qos === 0) {
+      if (out.sendPublish(d, false)) this.ctx.onDelivered(this, d);
+      else this.ctx.onDropped(this, d, 'too_large');
+      return true;
+    }
+    if (this.inflight.size >= this.window) return false;
+    const id = this.allocatePacketId();
+    d.packetId = id;
+    d.state = 'publish';
+    if (!out.sendPublish(d, false)) {
+      // [MQTT-3.1.2-25] too large for the client: discarded as if delivered
+      d.packetId = undefined;
+      if (stored) this.forget(d);
+      this.ctx.onDropped(this, d, 'too_large');
+      return true;
+    }
+    this.inflight.set(id, d);
+    if (this.persistent) {
+      if (stored) this.ctx.storage.updateSessionMessage(this.clientId, d.seq, { packetId: id, state: 'publish' });
+      else this.ctx.storage.appendSessionMessage(this.toStored(d));
+    }
+    this.ctx.onDelivered(this, d);
+    return true;
+  }
+
+  /** Send what the window and socket allow from the queue. */
+  drain(): void {
+    if (!this.output) return;
+    const now = Date.now();
+    while (this.queued > 0) {
+      const d = this.queue[this.queueHead]!;
+      if (isExpired(d.message, now)) {
+        // [MQTT-3.3.2-5] not yet on its way: delete the copy
+        this.shift();
+        this.forget(d);
+        this.ctx.onDropped(this, d, 'expired');
+        continue;
+      }
+      if (d.qos > 0 && this.inflight.size >= this.window) break;
+      if (!this.output.writable()) break;
+      this.shift();
+      if (d.qos === 0) this.forget(d);
+      this.trySend(d, true);
+    }
+  }
+
+  private shift(): Delivery | undefined {
+    if (this.queued === 0) return undefined;
+    const d = this.queue[this.queueHead]!;
+    this.queueHead++;
+    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+    return d;
+  }
+
+  private forget(d: Delivery): void {
+    if (this.persistent && d.qos > 0) this.ctx.storage.deleteSessionMessage(this.clientId, d.seq);
+  }
+
+  private allocatePacketId(): number {
+    // never hand out an id that is still in use [MQTT-2.2.1-3]
+    for (let i = 0; i < 65535; i++) {
+      const id = this.nextPacketId;
+      this.nextPacketId = id === 65535 ? 1 : id + 1;
+      if (!this.inflight.has(id)) return id;
+    }
+    throw new Error('no free packet identifier');
+  }
+
+  onPuback(packetId: number): void {
+    const d = this.inflight.get(packetId);
+    if (!d || d.qos !== 1) return;
+    this.complete(packetId, d);
+  }
+
+  /** PUBREC: move to the PUBREL stage, or give up the message on an error reason code (v5). */
+  onPubrec(packetId: number, reasonCode: number): void {
+    const d = this.inflight.get(packetId);
+    if (!d || d.qos !== 2) {
+      this.output?.sendPubrel(packetId, 0x92); // Packet Identifier not found
+      return;
+    }
+    if (reasonCode >= 0x80) {
+      this.complete(packetId, d);
+      return;
+    }
+    d.state = 'pubrel';
+    if (this.persistent) this.ctx.storage.updateSessionMessage(this.clientId, d.seq, { packetId, state: 'pubrel' });
+    this.output?.sendPubrel(packetId);
+  }
+
+  onPubcomp(packetId: number): void {
+    const d = this.inflight.get(packetId);
+    if (!d || d.qos !== 2 || d.state !== 'pubrel') return;
+    this.complete(packetId, d);
+  }
+
+  private complete(packetId: number, d: Delivery): void {
+    this.inflight.delete(packetId);
+    if (this.persistent) this.ctx.storage.deleteSessionMessage(this.clientId, d.seq);
+    this.ctx.onAcked(this, d);
+    this.drain();
+  }
+
+  attach(output: SessionOutput, window: number): void {
+    this.output = output;
+    this.window = window;
+    this.disconnectedAt = undefined;
+  }
+
+  /**
+   * Re-send what was in flight when the previous connection went away, with DUP set on PUBLISH
+   * [MQTT-4.4.0-1], [MQTT-3.3.1-1]; then send the queue.
+   */
+  resume(): void {
+    const out = this.output;
+    if (!out) return;
+    for (const [id, d] of this.inflight) {
+      if (d.state === 'pubrel') out.sendPubrel(id);
+      else out.sendPublish(d, true);
+    }
+    this.drain();
+  }
+
+  detach(): void {
+    this.output = null;
+    this.disconnectedAt = Date.now();
+  }
+
+  /**
+   * Remove and return the messages that came through shared subscriptions and that the client has
+   * not acknowledged yet (not in the PUBREL stage), so another group member can have them.
+   */
+  takeSharedUnacked(): Delivery[] {
+    const out: Delivery[] = [];
+    for (const [id, d] of this.inflight) {
+      if (d.shared && d.state === 'publish') {
+        this.inflight.delete(id);
+        this.forget(d);
+        out.push(d);
+      }
+    }
+    const keep: Delivery[] = [];
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      const d = this.queue[i]!;
+      if (d.shared) {
+        this.forget(d);
+        out.push(d);
+      } else keep.push(d);
+    }
+    this.queue = keep;
+    this.queueHead = 0;
+    return out;
+  }
+
+  /** Drop everything pending (session end or clean start). */
+  clear(): void {
+    this.inflight.clear();
+    this.queue = [];
+    this.queueHead = 0;
+    this.incomingQos2.clear();
+  }
+
+  private toStored(d: Delivery) {
+    return {
+      clientId: this.clientId,
+      seq: d.seq,
+      message: d.message,
+      qos: d.qos,
+      packetId: d.packetId,
+      state: d.state,
+    };
+  }
+}
