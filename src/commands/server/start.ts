@@ -1,6 +1,6 @@
 // `robustmq-cli server start`: load the configuration, start a Broker, stop it cleanly on a signal.
 import { Command, Flags } from '@oclif/core';
-import { loadConfig, type BrokerConfigInput } from '../../lib/config.js';
+import { loadConfig, type BrokerConfig, type BrokerConfigInput } from '../../lib/config.js';
 import { isRobustMQError } from '../../lib/errors.js';
 import { LOG_LEVELS } from '../../lib/logger.js';
 import { Broker } from '../../server/broker.js';
@@ -27,11 +27,7 @@ export default class ServerStart extends Command {
     const overrides: BrokerConfigInput = {
       node: {
         data_dir: flags['data-dir'],
-        log_level: flags['log-level'] as BrokerConfigInput['node'] extends infer N
-          ? N extends { log_level?: infer L }
-            ? L
-            : never
-          : never,
+        log_level: flags['log-level'] as BrokerConfig['node']['log_level'] | undefined,
       },
       mqtt: { port: flags['mqtt-port'], bind: flags.bind },
     };

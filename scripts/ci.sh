@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole CI: system packages the tests use, npm ci (builds), lint + format check, the tests.
+# Runs on a fresh Debian machine with Node 20 as root (CI) or with sudo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v mosquitto_sub >/dev/null 2>&1 || need_apt+=(mosquitto-clients)
+command -v mosquitto >/dev/null 2>&1 || need_apt+=(mosquitto)
+/usr/bin/python3 -c 'import paho.mqtt' >/dev/null 2>&1 || need_apt+=(python3-paho-mqtt)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "==> installing system packages: ${need_apt[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+echo "==> npm ci"
+npm ci --no-audit --no-fund
+echo "==> build"
+npm run build
+echo "==> lint and format"
+npm run lint
+echo "==> tests"
+npm test
