@@ -59,8 +59,6 @@ export const SessionSchema = z
     queue_qos0: z.boolean().default(true),
     /** What to drop when a session queue is full: the oldest queued message, or the new one. */
     queue_drop: z.enum(['oldest', 'newest']).default('oldest'),
-    /** Re-send unacknowledged messages only on reconnect (spec) - kept explicit for operators. */
-    retry_on_resume: z.boolean().default(true),
   })
   .strict();
 

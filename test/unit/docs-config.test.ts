@@ -1,0 +1,30 @@
+// Keeps docs/configuration.md true: every configuration key, with its default, is documented under
+// its section, and the document names no key the schema does not have.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { DEFAULT_CONFIG } from '../../src/lib/config.js';
+
+const doc = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
+
+function section(name: string): string {
+  const start = doc.indexOf(`## \`[${name}]\``);
+  assert.ok(start >= 0, `docs/configuration.md has no section [${name}]`);
+  const end = doc.indexOf('\n## ', start + 1);
+  return doc.slice(start, end < 0 ? undefined : end);
+}
+
+describe('docs/configuration.md', () => {
+  for (const [name, keys] of Object.entries(DEFAULT_CONFIG)) {
+    it(`documents every key of [${name}] with its default`, () => {
+      const text = section(name);
+      for (const [key, value] of Object.entries(keys as Record<string, unknown>)) {
+        const row = text.split('\n').find((l) => l.startsWith(`| \`${key}\` |`));
+        assert.ok(row, `${name}.${key} is not documented`);
+        assert.ok(row.includes(`\`${String(value)}\``), `${name}.${key}: default ${String(value)} not in "${row}"`);
+      }
+      const documented = [...text.matchAll(/^\| `([a-z_0-9]+)` \|/gm)].map((m) => m[1]);
+      for (const key of documented) assert.ok(key! in (keys as object), `${name}.${key} is documented but not a key`);
+    });
+  }
+});
