@@ -99,7 +99,7 @@ export class Broker {
         if (c.socket.destroyed) resolve();
         else c.socket.once('close', () => resolve());
       });
-      c.normalDisconnect = true; // a broker shutdown is not the client's failure: no wills
+      // no DISCONNECT 0x00 came from the client, so its will is published [MQTT-3.1.2-8]
       c.disconnect(RC.SERVER_SHUTTING_DOWN, 'server shutting down');
       return closed;
     });

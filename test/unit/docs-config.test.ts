@@ -1,9 +1,12 @@
 // Keeps docs/configuration.md true: every configuration key, with its default, is documented under
 // its section, and the document names no key the schema does not have.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+
 import { describe, it } from 'node:test';
-import { DEFAULT_CONFIG } from '../../src/lib/config.js';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_CONFIG, loadConfig } from '../../src/lib/config.js';
 
 const doc = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
 
@@ -15,6 +18,15 @@ function section(name: string): string {
 }
 
 describe('docs/configuration.md', () => {
+  it('has an example file that the broker accepts', () => {
+    const example = /```toml\n([\s\S]*?)```/.exec(doc);
+    assert.ok(example, 'no TOML example');
+    const file = join(mkdtempSync(join(tmpdir(), 'rmq-doc-')), 'example.toml');
+    writeFileSync(file, example[1]!);
+    const config = loadConfig({ file });
+    assert.equal(config.mqtt.port, 1883);
+  });
+
   for (const [name, keys] of Object.entries(DEFAULT_CONFIG)) {
     it(`documents every key of [${name}] with its default`, () => {
       const text = section(name);

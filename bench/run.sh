@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: RobustMQ, Mosquitto and Aedes in one run of ../shared/bench/compare.mjs.
+# The shared harness is read-only, so it is copied to $BENCH_DIR (default /tmp/robustmq-bench)
+# and its dependencies (mqtt-packet, Aedes) installed there. Needs `apt-get install mosquitto`.
+# Usage: bench/run.sh [--reps N] [--scenarios fanin,fanout,p2p,qos2,connections] [-- bench options]
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(dirname "$here")"
+shared="${SHARED_BENCH:-$repo/../shared/bench}"
+work="${BENCH_DIR:-/tmp/robustmq-bench}"
+
+command -v mosquitto >/dev/null || { echo "mosquitto is not installed: apt-get install mosquitto" >&2; exit 1; }
+[ -f "$repo/dist/src/server/broker.js" ] || { echo "build first: npm run build" >&2; exit 1; }
+
+mkdir -p "$work"
+cp -r "$shared"/. "$work"/
+chmod -R u+w "$work"
+(cd "$work" && [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null)
+(cd "$work/brokers/aedes" && [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null)
+
+cat > "$work/brokers/robustmq-compare.json" <<JSON
+{
+  "brokers": [
+    { "name": "robustmq", "port": 18833, "cmd": ["node", "$repo/bin/run.js", "server", "start", "--config", "$here/robustmq.toml"] },
+    { "name": "mosquitto-if0", "port": 18831, "cmd": ["mosquitto", "-c", "mosquitto-inflight0.conf"] },
+    { "name": "mosquitto-nd", "port": 18831, "cmd": ["mosquitto", "-c", "mosquitto-nodelay.conf"] },
+    { "name": "aedes-nd", "port": 18835, "cmd": ["node", "aedes/server.mjs", "--port", "18835", "--no-delay"] }
+  ]
+}
+JSON
+
+ulimit -n 20000
+cd "$work"
+exec node compare.mjs --config brokers/robustmq-compare.json --ratio robustmq/mosquitto-nd "$@"
