@@ -46,9 +46,14 @@ export function readConfigFile(file: string): Tree {
   try {
     return parseToml(text) as Tree;
   } catch (err) {
-    throw new RobustMQError('RMQ_ERR_CONFIG_FILE', `config file ${file} is not valid TOML: ${(err as Error).message}`, {
-      cause: err,
-    });
+    // smol-toml's message carries a multi-line code excerpt: keep its first line and the position
+    const e = err as Error & { line?: number; column?: number };
+    const where = e.line !== undefined ? ` at line ${e.line}, column ${e.column ?? 0}` : '';
+    throw new RobustMQError(
+      'RMQ_ERR_CONFIG_FILE',
+      `config file ${file} is not valid TOML${where}: ${e.message.split('\n')[0]}`,
+      { cause: err },
+    );
   }
 }
 
@@ -67,7 +72,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Tree {
     if (!sectionDefaults || !(key in sectionDefaults)) {
       // ROBUSTMQ_SERVER (the CLI's target) and friends are not broker keys
       if (section in defaults) {
-        throw new RobustMQError('RMQ_ERR_CONFIG_INVALID', `${name}: unknown key ${section}.${key}`);
+        throw new RobustMQError(
+          'RMQ_ERR_CONFIG_INVALID',
+          `invalid configuration: ${section}.${key}: unknown key (from environment variable ${name})`,
+        );
       }
       continue;
     }
@@ -76,7 +84,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Tree {
     if (typeof def === 'number') {
       value = raw.trim() === '' ? NaN : Number(raw);
       if (Number.isNaN(value)) {
-        throw new RobustMQError('RMQ_ERR_CONFIG_INVALID', `${name}: ${section}.${key} must be a number, got "${raw}"`);
+        throw new RobustMQError(
+          'RMQ_ERR_CONFIG_INVALID',
+          `invalid configuration: ${section}.${key}: must be a number, got "${raw}" (from environment variable ${name})`,
+        );
       }
     } else if (typeof def === 'boolean') {
       if (/^(true|1|yes|on)$/i.test(raw)) value = true;
@@ -84,7 +95,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Tree {
       else
         throw new RobustMQError(
           'RMQ_ERR_CONFIG_INVALID',
-          `${name}: ${section}.${key} must be true or false, got "${raw}"`,
+          `invalid configuration: ${section}.${key}: must be true or false, got "${raw}" (from environment variable ${name})`,
         );
     }
     const target = (out[section] as Tree | undefined) ?? {};

@@ -93,8 +93,10 @@ export class Broker {
     this.log.info({ connections: this.connections.size }, 'shutting down');
     this.sys.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    await Promise.all(this.listeners.map((l) => l.close()));
-    const closing = [...this.connections].map((c) => {
+    // a listener's close() completes only once all its connections are gone: close them first
+    const listenersClosed = Promise.all(this.listeners.map((l) => l.close()));
+    const open = [...this.connections];
+    const closing = open.map((c) => {
       const closed = new Promise<void>((resolve) => {
         if (c.socket.destroyed) resolve();
         else c.socket.once('close', () => resolve());
@@ -104,7 +106,8 @@ export class Broker {
       return closed;
     });
     await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, 3000).unref())]);
-    for (const c of this.connections) c.socket.destroy();
+    for (const c of open) c.socket.destroy();
+    await listenersClosed;
     this.sessions.stopTimers();
     await this.storage.flush();
     await this.storage.close();

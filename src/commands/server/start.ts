@@ -1,5 +1,5 @@
 // `robustmq-cli server start`: load the configuration, start a Broker, stop it cleanly on a signal.
-import { Command, Flags } from '@oclif/core';
+import { Command, Errors, Flags } from '@oclif/core';
 import { loadConfig, type BrokerConfig, type BrokerConfigInput } from '../../lib/config.js';
 import { isRobustMQError } from '../../lib/errors.js';
 import { LOG_LEVELS } from '../../lib/logger.js';
@@ -37,7 +37,7 @@ export default class ServerStart extends Command {
       broker = new Broker(config);
       await broker.start();
     } catch (err) {
-      if (isRobustMQError(err)) this.error(`${err.code}: ${err.message}`, { exit: 2 });
+      if (isRobustMQError(err)) this.fail(`${err.code}: ${err.message}`);
       throw err;
     }
     await new Promise<void>((resolve) => {
@@ -57,5 +57,24 @@ export default class ServerStart extends Command {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
+  }
+
+  /** A bad flag (oclif parse error) is the user's to fix too: one line, exit 2, no stack or help dump. */
+  protected override async catch(err: Errors.CLIError & { code?: string }): Promise<unknown> {
+    if (err instanceof Errors.CLIError && err.code !== 'EEXIT') {
+      const line = err.message
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('See more help'))
+        .join(' ');
+      this.fail(`${line} (see robustmq-cli server start --help)`);
+    }
+    return super.catch(err);
+  }
+
+  /** One line on stderr (oclif's own error output wraps at 80 columns), then exit 2. */
+  private fail(line: string): never {
+    process.stderr.write(`Error: ${line}\n`);
+    return this.exit(2);
   }
 }

@@ -9,8 +9,8 @@ import type { Connection } from './connection.js';
 import { variableHeaderOffset } from './frame-reader.js';
 import { PacketError } from './publish-codec.js';
 import { RC, connackCodeV3 } from './reason-codes.js';
-import { hasIllFormedUtf8, hasNul } from './utf8-check.js';
-import { userPropertiesToPairs } from './properties.js';
+import { connectStringsWellFormed, hasNul } from './utf8-check.js';
+import { userPropertiesToPairs, willUserPropertiesInOrder } from './properties.js';
 
 /** Protocol name and level straight from the bytes, before anything else parses them. */
 function readProtocol(frame: Buffer): { name: string; level: number } | null {
@@ -67,6 +67,14 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
     else conn.destroy(`malformed CONNECT: ${(err as Error).message}`);
     return;
   }
+  // [MQTT-3.1.2-12] (5.0) Will QoS 3; 3.x: [MQTT-3.1.2-22] a Password needs a User Name
+  const willQos3 = (packet.will?.qos as number | undefined) === 3;
+  if (willQos3 || (!v5 && packet.password !== undefined && packet.username === undefined)) {
+    broker.metrics.protocolErrors++;
+    if (v5) refuse(conn, true, RC.MALFORMED_PACKET, 'malformed CONNECT flags');
+    else conn.destroy('malformed CONNECT flags');
+    return;
+  }
   conn.protocolVersion = level as 3 | 4 | 5;
   const props = (packet.properties ?? {}) as NonNullable<mqtt.IConnectPacket['properties']>;
   if (props.requestProblemInformation === false) conn.requestProblemInformation = false;
@@ -74,7 +82,7 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
   void password;
 
   const strings = [packet.clientId, packet.username, packet.will?.topic];
-  if (hasIllFormedUtf8(frame, strings) || hasNul(strings)) {
+  if (!connectStringsWellFormed(frame, v5) || hasNul(strings)) {
     broker.metrics.protocolErrors++;
     if (v5) refuse(conn, true, RC.MALFORMED_PACKET, 'ill-formed UTF-8 string in CONNECT');
     else conn.destroy('ill-formed UTF-8 in CONNECT');
@@ -157,7 +165,10 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
     if (wp.contentType !== undefined) properties.contentType = wp.contentType;
     if (wp.responseTopic !== undefined) properties.responseTopic = wp.responseTopic;
     if (wp.correlationData !== undefined) properties.correlationData = Buffer.from(wp.correlationData);
-    if (wp.userProperties) properties.userProperties = userPropertiesToPairs(wp.userProperties);
+    if (wp.userProperties) {
+      // [MQTT-3.1.3-10] in the order sent, which mqtt-packet's grouped object does not keep
+      properties.userProperties = willUserPropertiesInOrder(frame) ?? userPropertiesToPairs(wp.userProperties);
+    }
     will = {
       message: createMessage({
         topic: w.topic,

@@ -70,6 +70,13 @@ export class Connection implements SessionOutput {
       error: (kind, size) => this.onFrameError(kind, size),
     });
     socket.on('data', (chunk: Buffer) => {
+      if (this.bytesIn === 0 && chunk.length > 0 && chunk[0] !== 0x10) {
+        // [MQTT-3.1.0-1] the first byte shows the first packet is not a CONNECT: close now rather
+        // than buffer up to max_packet_size of it until the connect timeout
+        broker.metrics.protocolErrors++;
+        this.destroy('first packet not CONNECT');
+        return;
+      }
       this.bytesIn += chunk.length;
       broker.metrics.bytesReceived += chunk.length;
       this.reader.push(chunk);

@@ -49,6 +49,7 @@ export function decodePublish(frame: Buffer, v5: boolean): DecodedPublish {
   off += 2;
   if (off + topicLen > end) throw malformed('PUBLISH topic runs past the packet');
   const topic = readUtf8(frame, off, off + topicLen, 'topic name');
+  if (topic.includes('\u0000')) throw malformed('topic name contains U+0000'); // [MQTT-1.5.4-2]
   off += topicLen;
   let packetId = 0;
   if (qos > 0) {
@@ -88,6 +89,8 @@ export function decodePublish(frame: Buffer, v5: boolean): DecodedPublish {
           break;
         case 0x08: {
           const [s, o] = readString(frame, off, propEnd, 'response topic');
+          // [MQTT-3.3.2-14] a Response Topic is a topic name: no wildcards
+          if (s.includes('+') || s.includes('#')) throw protocolError('response topic contains a wildcard');
           properties.responseTopic = s;
           off = o;
           break;

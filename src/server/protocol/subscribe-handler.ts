@@ -7,7 +7,7 @@ import type { Subscription } from '../routing/subscription.js';
 import type { Connection } from './connection.js';
 import { PacketError } from './publish-codec.js';
 import { RC } from './reason-codes.js';
-import { hasIllFormedUtf8 } from './utf8-check.js';
+import { filterStringsWellFormed } from './utf8-check.js';
 
 export function handleSubscribe(conn: Connection, packet: mqtt.ISubscribePacket, frame: Buffer): void {
   const broker = conn.broker;
@@ -15,13 +15,9 @@ export function handleSubscribe(conn: Connection, packet: mqtt.ISubscribePacket,
   const session = conn.session!;
   if (!packet.messageId) throw new PacketError(RC.MALFORMED_PACKET, 'SUBSCRIBE without packet identifier');
   if (packet.subscriptions.length === 0) throw new PacketError(RC.PROTOCOL_ERROR, 'SUBSCRIBE with no filters'); // [MQTT-3.8.3-2]
-  if (
-    hasIllFormedUtf8(
-      frame,
-      packet.subscriptions.map((s) => s.topic),
-    )
-  ) {
-    throw new PacketError(RC.MALFORMED_PACKET, 'ill-formed UTF-8 in a topic filter');
+  if (!filterStringsWellFormed(frame, conn.v5, true)) {
+    // [MQTT-1.5.4-1] ill-formed UTF-8, [MQTT-1.5.4-2] U+0000: a malformed packet
+    throw new PacketError(RC.MALFORMED_PACKET, 'ill-formed UTF-8 or U+0000 in a topic filter');
   }
   const subscriptionId = packet.properties?.subscriptionIdentifier as number | number[] | undefined;
   if (Array.isArray(subscriptionId)) throw new PacketError(RC.PROTOCOL_ERROR, 'more than one subscription identifier');
@@ -33,6 +29,10 @@ export function handleSubscribe(conn: Connection, packet: mqtt.ISubscribePacket,
   for (const req of packet.subscriptions) {
     const parsed = parseSubscriptionFilter(req.topic, limits.max_topic_levels);
     if (!parsed.ok) {
+      // valid without the level limit: a limit hit, counted like the others
+      if (limits.max_topic_levels > 0 && parseSubscriptionFilter(req.topic).ok) {
+        broker.metrics.limitHit('max_topic_levels');
+      }
       conn.log.debug({ filter: req.topic, reason: parsed.reason }, 'subscription refused');
       granted.push(conn.v5 ? RC.TOPIC_FILTER_INVALID : 0x80);
       continue;
@@ -40,11 +40,12 @@ export function handleSubscribe(conn: Connection, packet: mqtt.ISubscribePacket,
     if (parsed.group !== undefined && req.nl) {
       throw new PacketError(RC.PROTOCOL_ERROR, 'No Local on a shared subscription'); // [MQTT-3.8.3-4]
     }
-    const isNew = !session.subscriptions.has(req.topic);
+    // [MQTT-3.8.4-5] filters of one SUBSCRIBE count as if they came one packet each
+    const isNew = !session.subscriptions.has(req.topic) && !accepted.some((s) => s.rawFilter === req.topic);
     if (
       isNew &&
       limits.max_subscriptions_per_client > 0 &&
-      session.subscriptions.size >= limits.max_subscriptions_per_client
+      session.subscriptions.size + existed.filter((e) => !e).length >= limits.max_subscriptions_per_client
     ) {
       broker.metrics.limitHit('max_subscriptions_per_client');
       conn.log.info({ filter: req.topic, max: limits.max_subscriptions_per_client }, 'subscription limit reached');
@@ -78,8 +79,8 @@ export function handleUnsubscribe(conn: Connection, packet: mqtt.IUnsubscribePac
   const session = conn.session!;
   if (!packet.messageId) throw new PacketError(RC.MALFORMED_PACKET, 'UNSUBSCRIBE without packet identifier');
   if (packet.unsubscriptions.length === 0) throw new PacketError(RC.PROTOCOL_ERROR, 'UNSUBSCRIBE with no filters'); // [MQTT-3.10.3-2]
-  if (hasIllFormedUtf8(frame, packet.unsubscriptions)) {
-    throw new PacketError(RC.MALFORMED_PACKET, 'ill-formed UTF-8 in a topic filter');
+  if (!filterStringsWellFormed(frame, conn.v5, false)) {
+    throw new PacketError(RC.MALFORMED_PACKET, 'ill-formed UTF-8 or U+0000 in a topic filter');
   }
   const codes: number[] = [];
   for (const raw of packet.unsubscriptions) {

@@ -8,6 +8,8 @@ import { NEVER_EXPIRES, Session, type SessionContext } from './session.js';
 
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
+  /** Sessions whose record has been written to storage (and must be deleted from it when they end). */
+  private readonly stored = new WeakSet<Session>();
   readonly ctx: SessionContext;
 
   constructor(private readonly broker: Broker) {
@@ -89,8 +91,8 @@ export class SessionManager {
     }
     if (session.will) this.scheduleWill(session);
     if (session.expiryInterval !== NEVER_EXPIRES) {
-      session.expiryTimer = setTimeout(() => this.end(session, 'expired'), session.expiryInterval * 1000);
-      session.expiryTimer.unref();
+      const onExpiry = () => this.end(session, 'expired');
+      setLongTimeout(session.expiryInterval * 1000, (t) => (session.expiryTimer = t), onExpiry);
     }
     this.persist(session);
   }
@@ -102,8 +104,8 @@ export class SessionManager {
       return;
     }
     // [MQTT-3.1.3-9] published after the Will Delay Interval or at session end, whichever is first
-    session.willTimer = setTimeout(() => this.publishWill(session), will.delay * 1000);
-    session.willTimer.unref();
+    const onDelay = () => this.publishWill(session);
+    setLongTimeout(will.delay * 1000, (t) => (session.willTimer = t), onDelay);
   }
 
   private publishWill(session: Session): void {
@@ -144,12 +146,20 @@ export class SessionManager {
     for (const sub of session.subscriptions.values()) this.broker.router.remove(sub);
     session.subscriptions.clear();
     session.clear();
-    if (session.persistent || reason !== 'expired') this.broker.storage.deleteSession(session.clientId);
+    if (session.persistent || this.stored.has(session) || reason !== 'expired') {
+      this.broker.storage.deleteSession(session.clientId);
+    }
+    this.stored.delete(session);
     this.broker.hooks.emit('session.terminated', session, reason);
   }
 
   persist(session: Session): void {
-    if (!session.persistent) return;
+    if (!session.persistent) {
+      // resumed with, or set at DISCONNECT to, expiry 0: nothing of it may survive a restart now
+      if (this.stored.delete(session)) this.broker.storage.deleteSession(session.clientId);
+      return;
+    }
+    this.stored.add(session);
     this.broker.storage.saveSession({
       clientId: session.clientId,
       protocolVersion: session.protocolVersion,
@@ -174,4 +184,12 @@ export class SessionManager {
       if (s.willTimer) clearTimeout(s.willTimer);
     }
   }
+}
+
+/** Node fires a timer above 2^31-1 ms (about 24.8 days) at once: wait in steps, handing each to `set`. */
+function setLongTimeout(ms: number, set: (t: NodeJS.Timeout) => void, fn: () => void): void {
+  const step = Math.min(ms, 2_147_483_647);
+  const t = setTimeout(() => (ms > step ? setLongTimeout(ms - step, set, fn) : fn()), step);
+  t.unref();
+  set(t);
 }

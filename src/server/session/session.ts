@@ -225,12 +225,14 @@ export class Session {
 
   /**
    * Remove and return the messages that came through shared subscriptions and that the client has
-   * not acknowledged yet (not in the PUBREL stage), so another group member can have them.
+   * not acknowledged yet, so another group member can have them: QoS 1 in flight and everything
+   * queued. A QoS 2 PUBLISH already sent stays: its delivery is completed with this session only
+   * [MQTT-4.8.2-4], and is not given to another member if the session ends [MQTT-4.8.2-5].
    */
   takeSharedUnacked(): Delivery[] {
     const out: Delivery[] = [];
     for (const [id, d] of this.inflight) {
-      if (d.shared && d.state === 'publish') {
+      if (d.shared && d.state === 'publish' && d.qos === 1) {
         this.inflight.delete(id);
         this.forget(d);
         out.push(d);

@@ -19,7 +19,6 @@ export class TcpListener {
         remotePort: socket.remotePort ?? 0,
       });
     });
-    this.server.on('error', (err) => broker.log.error({ err }, 'tcp listener error'));
   }
 
   listen(): Promise<void> {
@@ -37,6 +36,8 @@ export class TcpListener {
       this.server.once('error', onError);
       this.server.listen({ host: this.host, port: this.requestedPort, backlog: 1024 }, () => {
         this.server.off('error', onError);
+        // a failed listen is reported once, by the rejection above (no logged stack trace at startup)
+        this.server.on('error', (err) => this.broker.log.error({ err }, 'tcp listener error'));
         this.port = (this.server.address() as net.AddressInfo).port;
         resolve();
       });
