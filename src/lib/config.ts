@@ -109,7 +109,14 @@ export function loadConfig(sources: ConfigSources = {}): BrokerConfig {
   const origin = new Map<string, string>();
   const tree: Tree = {};
   if (sources.file) merge(tree, readConfigFile(sources.file), origin, `config file ${sources.file}`);
-  if (sources.env) merge(tree, configFromEnv(sources.env), origin, 'environment');
+  if (sources.env) {
+    const fromEnv = configFromEnv(sources.env);
+    merge(tree, fromEnv, origin, 'environment');
+    // name the exact variable, so the message says what to change
+    for (const [section, keys] of Object.entries(fromEnv))
+      for (const key of Object.keys(keys as Tree))
+        origin.set(`${section}.${key}`, `environment variable ROBUSTMQ_${section.toUpperCase()}_${key.toUpperCase()}`);
+  }
   if (sources.overrides) merge(tree, sources.overrides as Tree, origin, 'flags');
   const result = ConfigSchema.safeParse(tree);
   if (!result.success) {
