@@ -175,9 +175,11 @@ export class Broker {
         continue;
       }
       // [MQTT-3.3.1-8] retained messages sent on subscribe have RETAIN set
-      session.deliver(m, Math.min(m.qos, sub.qos) as 0 | 1 | 2, true, {
-        subscriptionIds: sub.subscriptionId !== undefined ? [sub.subscriptionId] : undefined,
-      });
+      session.deliverRetained(
+        m,
+        Math.min(m.qos, sub.qos) as 0 | 1 | 2,
+        sub.subscriptionId !== undefined ? [sub.subscriptionId] : undefined,
+      );
     }
   }
 

@@ -4,6 +4,7 @@ import { isExpired, type Message, type QoS } from '../message.js';
 import type { Subscription } from '../routing/subscription.js';
 import type { StorageAdapter, StoredWill } from '../storage/storage-adapter.js';
 import type { Delivery, SessionOutput } from './delivery.js';
+import { Deque } from './deque.js';
 
 export const NEVER_EXPIRES = 0xffffffff;
 
@@ -25,8 +26,16 @@ export class Session {
   readonly inflight = new Map<number, Delivery>();
   /** Incoming QoS 2 packet ids that got PUBREC and wait for PUBREL. */
   readonly incomingQos2 = new Set<number>();
-  private queue: Delivery[] = [];
-  private queueHead = 0;
+  /** Live messages waiting for the window or the socket; bounded by limits.max_queued_messages. */
+  private readonly queue = new Deque<Delivery>();
+  /**
+   * Retained messages sent on SUBSCRIBE, waiting for the window or the socket. Sent before the live
+   * queue; bounded by the retained store itself, so a wide filter over many retained messages is
+   * delivered whole instead of being cut at max_queued_messages.
+   */
+  private readonly retainedQueue = new Deque<Delivery>();
+  /** In-flight PUBLISHes not yet re-sent after a resume, because the new window is smaller. */
+  private readonly unsent = new Set<number>();
   private nextPacketId = 1;
   private seq = 0;
   output: SessionOutput | null = null;
@@ -55,13 +64,21 @@ export class Session {
   }
 
   get queued(): number {
-    return this.queue.length - this.queueHead;
+    return this.queue.length + this.retainedQueue.length;
   }
 
   /** Accept a message for this session: send it now, or queue it. */
   deliver(message: Message, qos: QoS, retain: boolean, extra?: Pick<Delivery, 'subscriptionIds' | 'shared'>): void {
     const d: Delivery = { message, qos, retain, seq: ++this.seq, ...extra };
     this.accept(d);
+  }
+
+  /** A retained message sent because of a SUBSCRIBE [MQTT-3.3.1-8]: never cut by the queue bound. */
+  deliverRetained(message: Message, qos: QoS, subscriptionIds?: number[]): void {
+    const d: Delivery = { message, qos, retain: true, seq: ++this.seq, subscriptionIds };
+    if (this.output && this.queued === 0 && this.trySend(d)) return;
+    this.retainedQueue.push(d);
+    if (this.persistent && d.qos > 0) this.ctx.storage.appendSessionMessage(this.toStored(d));
   }
 
   /** Take a delivery that was in another session (shared subscription redispatch). */
@@ -75,12 +92,12 @@ export class Session {
       return;
     }
     if (this.output && this.queued === 0 && this.trySend(d)) return;
-    if (this.queued >= this.ctx.maxQueued) {
+    if (this.queue.length >= this.ctx.maxQueued) {
       if (this.ctx.queueDrop === 'newest') {
         this.ctx.onDropped(this, d, 'queue_full');
         return;
       }
-      const oldest = this.shift()!;
+      const oldest = this.queue.shift()!;
       this.forget(oldest);
       this.ctx.onDropped(this, oldest, 'queue_full');
     }
@@ -117,36 +134,29 @@ export class Session {
     return true;
   }
 
-  /** Send what the window and socket allow from the queue. */
+  /** Send what the window and socket allow: retained-on-subscribe first, then the live queue. */
   drain(): void {
-    if (!this.output) return;
+    if (!this.output || this.unsent.size > 0) return;
+    if (this.drainQueue(this.retainedQueue)) this.drainQueue(this.queue);
+  }
+
+  /** True when the queue was emptied. */
+  private drainQueue(queue: Deque<Delivery>): boolean {
     const now = Date.now();
-    while (this.queued > 0) {
-      const d = this.queue[this.queueHead]!;
+    for (let d = queue.peek(); d !== undefined; d = queue.peek()) {
       if (isExpired(d.message, now)) {
         // [MQTT-3.3.2-5] not yet on its way: delete the copy
-        this.shift();
+        queue.shift();
         this.forget(d);
         this.ctx.onDropped(this, d, 'expired');
         continue;
       }
-      if (d.qos > 0 && this.inflight.size >= this.window) break;
-      if (!this.output.writable()) break;
-      this.shift();
-      if (d.qos === 0) this.forget(d);
+      if (d.qos > 0 && this.inflight.size >= this.window) return false;
+      if (!this.output!.writable()) return false;
+      queue.shift();
       this.trySend(d, true);
     }
-  }
-
-  private shift(): Delivery | undefined {
-    if (this.queued === 0) return undefined;
-    const d = this.queue[this.queueHead]!;
-    this.queueHead++;
-    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.queueHead);
-      this.queueHead = 0;
-    }
-    return d;
+    return true;
   }
 
   private forget(d: Delivery): void {
@@ -193,9 +203,23 @@ export class Session {
 
   private complete(packetId: number, d: Delivery): void {
     this.inflight.delete(packetId);
+    this.unsent.delete(packetId);
     if (this.persistent) this.ctx.storage.deleteSessionMessage(this.clientId, d.seq);
     this.ctx.onAcked(this, d);
+    this.resendUnsent();
     this.drain();
+  }
+
+  /** Re-send in-flight PUBLISHes held back at resume, as the window frees [MQTT-3.3.4-9]. */
+  private resendUnsent(): void {
+    const out = this.output;
+    if (!out) return;
+    for (const id of this.unsent) {
+      if (this.inflight.size - this.unsent.size >= this.window) return;
+      this.unsent.delete(id);
+      const d = this.inflight.get(id);
+      if (d) out.sendPublish(d, true);
+    }
   }
 
   attach(output: SessionOutput, window: number): void {
@@ -211,9 +235,16 @@ export class Session {
   resume(): void {
     const out = this.output;
     if (!out) return;
+    this.unsent.clear();
+    let outstanding = 0;
     for (const [id, d] of this.inflight) {
       if (d.state === 'pubrel') out.sendPubrel(id);
-      else out.sendPublish(d, true);
+      else if (outstanding >= this.window) {
+        // the client's new Receive Maximum is smaller: the rest keep their ids and wait [MQTT-3.3.4-9]
+        this.unsent.add(id);
+        continue;
+      } else out.sendPublish(d, true);
+      outstanding++;
     }
     this.drain();
   }
@@ -234,28 +265,24 @@ export class Session {
     for (const [id, d] of this.inflight) {
       if (d.shared && d.state === 'publish' && d.qos === 1) {
         this.inflight.delete(id);
+        this.unsent.delete(id);
         this.forget(d);
         out.push(d);
       }
     }
-    const keep: Delivery[] = [];
-    for (let i = this.queueHead; i < this.queue.length; i++) {
-      const d = this.queue[i]!;
-      if (d.shared) {
-        this.forget(d);
-        out.push(d);
-      } else keep.push(d);
+    for (const d of this.queue.extract((q) => q.shared !== undefined)) {
+      this.forget(d);
+      out.push(d);
     }
-    this.queue = keep;
-    this.queueHead = 0;
     return out;
   }
 
   /** Drop everything pending (session end or clean start). */
   clear(): void {
     this.inflight.clear();
-    this.queue = [];
-    this.queueHead = 0;
+    this.unsent.clear();
+    this.queue.clear();
+    this.retainedQueue.clear();
     this.incomingQos2.clear();
   }
 
