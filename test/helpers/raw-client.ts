@@ -1,7 +1,8 @@
 // A raw socket client for protocol-level tests: send exact bytes or mqtt-packet objects, read the
 // packets the broker answers with, see when it closes the connection.
+import assert from 'node:assert/strict';
 import net from 'node:net';
-import mqttPacket, { type Packet } from 'mqtt-packet';
+import mqttPacket, { type IConnackPacket, type ISubackPacket, type Packet } from 'mqtt-packet';
 
 export class RawClient {
   readonly packets: Packet[] = [];
@@ -104,4 +105,25 @@ export function connectPacket(clientId: string, protocolVersion = 4, extra: Reco
     keepalive: 60,
     ...extra,
   } as Packet;
+}
+
+/** Open a raw connection, CONNECT, and require a successful CONNACK. */
+export async function rawConnect(
+  port: number,
+  clientId: string,
+  v: 3 | 4 | 5,
+  extra: Record<string, unknown> = {},
+): Promise<{ c: RawClient; connack: IConnackPacket }> {
+  const c = await RawClient.open(port, v);
+  c.write(connectPacket(clientId, v, extra), v);
+  const connack = await c.next<IConnackPacket>('connack');
+  assert.equal(v === 5 ? connack.reasonCode : connack.returnCode, 0, 'connection accepted');
+  return { c, connack };
+}
+
+/** SUBSCRIBE one filter and require it granted at the requested QoS. */
+export async function rawSubscribe(c: RawClient, v: 3 | 4 | 5, topic: string, qos: 0 | 1 | 2): Promise<void> {
+  c.write({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos }] } as Packet, v);
+  const suback = await c.next<ISubackPacket>('suback');
+  assert.deepEqual(suback.granted, [qos]);
 }

@@ -4,33 +4,14 @@
 // the server's own Receive Maximum for inbound QoS 2 (DISCONNECT 0x93 when a v5 client exceeds it).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { IConnackPacket, IDisconnectPacket, IPublishPacket, ISubackPacket, Packet } from 'mqtt-packet';
+import type { IDisconnectPacket, IPublishPacket, ISubackPacket, Packet } from 'mqtt-packet';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import type { BrokerConfigInput } from '../../src/lib/config.js';
 import { connect, uniqueId, until } from '../helpers/clients.js';
-import { connectPacket, RawClient } from '../helpers/raw-client.js';
+import { RawClient, rawConnect, rawSubscribe } from '../helpers/raw-client.js';
 
 type Version = 4 | 5;
 type QoS = 0 | 1 | 2;
-
-async function rawConnect(
-  port: number,
-  clientId: string,
-  v: Version,
-  extra: Record<string, unknown> = {},
-): Promise<{ c: RawClient; connack: IConnackPacket }> {
-  const c = await RawClient.open(port, v);
-  c.write(connectPacket(clientId, v, extra), v);
-  const connack = await c.next<IConnackPacket>('connack');
-  assert.equal(v === 5 ? connack.reasonCode : connack.returnCode, 0, 'connection accepted');
-  return { c, connack };
-}
-
-async function rawSubscribe(c: RawClient, v: Version, topic: string, qos: QoS): Promise<void> {
-  c.write({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos }] } as Packet, v);
-  const suback = await c.next<ISubackPacket>('suback');
-  assert.deepEqual(suback.granted, [qos]);
-}
 
 /** Resolves when nothing of the given kind arrives within ms. */
 async function nothing(c: RawClient, cmd: string, ms = 300): Promise<void> {

@@ -14,6 +14,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../../src/lib/config.js';
 import { Broker } from '../../src/server/broker.js';
 import { connect, delay, uniqueId, until, type TestClient } from '../helpers/clients.js';
+import { rng, varInt } from '../helpers/bytes.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
 const FUZZ_CONNECTIONS = Number(process.env.FUZZ_CONNECTIONS ?? 400);
@@ -24,32 +25,10 @@ const CONNECT_TIMEOUT_MS = 400;
 const MAX_PACKET_SIZE = 64 * 1024;
 
 /** Small deterministic PRNG (mulberry32), so a failing run can be replayed with FUZZ_SEED. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Rand = () => number;
 const int = (r: Rand, n: number) => Math.floor(r() * n);
 const pick = <T>(r: Rand, xs: readonly T[]): T => xs[int(r, xs.length)]!;
 const randomBytes = (r: Rand, n: number) => Buffer.from(Array.from({ length: n }, () => int(r, 256)));
-
-function varInt(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
 
 // --- valid packets to start from ---------------------------------------------------------------
 

@@ -18,19 +18,11 @@ import type {
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { connect, delay, uniqueId, until, type TestClient } from '../helpers/clients.js';
 import { connectPacket, RawClient } from '../helpers/raw-client.js';
+import { varInt as varIntBytes } from '../helpers/bytes.js';
+
+const varInt = (n: number): Buffer => Buffer.from(varIntBytes(n));
 
 // --- raw PUBLISH bytes -------------------------------------------------------------------------
-
-function varInt(n: number): Buffer {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return Buffer.from(out);
-}
 
 function lenPrefixed(b: Buffer): Buffer {
   const len = Buffer.alloc(2);

@@ -10,19 +10,9 @@ import type { IConnackPacket, IDisconnectPacket, ISubackPacket, Packet } from 'm
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { connect, uniqueId, until, type TestClient } from '../helpers/clients.js';
 import { connectPacket, RawClient } from '../helpers/raw-client.js';
+import { varInt } from '../helpers/bytes.js';
 
 // --- raw packet bytes --------------------------------------------------------------------------
-
-function varInt(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
 
 type Part = Buffer | number[] | string;
 

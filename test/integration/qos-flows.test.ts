@@ -5,44 +5,16 @@
 // granted), overlapping subscriptions delivered once at the highest QoS.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type {
-  IConnackPacket,
-  IPubcompPacket,
-  IPublishPacket,
-  IPubrecPacket,
-  IPubrelPacket,
-  ISubackPacket,
-  Packet,
-} from 'mqtt-packet';
+import type { IPubcompPacket, IPublishPacket, IPubrecPacket, IPubrelPacket, ISubackPacket, Packet } from 'mqtt-packet';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { connect, delay, uniqueId, until } from '../helpers/clients.js';
-import { connectPacket, RawClient } from '../helpers/raw-client.js';
+import { RawClient, rawConnect, rawSubscribe } from '../helpers/raw-client.js';
 
 type Version = 4 | 5;
-type QoS = 0 | 1 | 2;
 
 /** CONNECT fields for a session that outlives its connection (3.1.1 CleanSession=0, 5.0 expiry). */
 function persistent(v: Version): Record<string, unknown> {
   return v === 5 ? { clean: false, properties: { sessionExpiryInterval: 60 } } : { clean: false };
-}
-
-async function rawConnect(
-  port: number,
-  clientId: string,
-  v: Version,
-  extra: Record<string, unknown> = {},
-): Promise<{ c: RawClient; connack: IConnackPacket }> {
-  const c = await RawClient.open(port, v);
-  c.write(connectPacket(clientId, v, extra), v);
-  const connack = await c.next<IConnackPacket>('connack');
-  assert.equal(v === 5 ? connack.reasonCode : connack.returnCode, 0, 'connection accepted');
-  return { c, connack };
-}
-
-async function rawSubscribe(c: RawClient, v: Version, topic: string, qos: QoS): Promise<void> {
-  c.write({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos }] } as Packet, v);
-  const suback = await c.next<ISubackPacket>('suback');
-  assert.deepEqual(suback.granted, [qos]);
 }
 
 /** Close a raw client's socket and wait until the broker has detached it from its session. */

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { FrameReader, variableHeaderOffset, type FrameError } from '../../src/server/protocol/frame-reader.js';
+import { rng, varInt } from '../helpers/bytes.js';
 
 interface Collected {
   frames: Buffer[];
@@ -28,17 +29,6 @@ function gen(p: Packet, protocolVersion = 4): Buffer {
 }
 
 /** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const samples: Buffer[] = [
   gen({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'c1', keepalive: 30 }),
   gen({ cmd: 'publish', topic: 'a/b', payload: Buffer.from('hello'), qos: 0, retain: false, dup: false }),
@@ -119,17 +109,6 @@ describe('FrameReader: splitting a stream into packets', () => {
     }
   });
 });
-
-function varInt(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
 
 describe('FrameReader: bad Remaining Length and Maximum Packet Size', () => {
   it('a Remaining Length with a 5th continuation byte is malformed [MQTT-1.5.5-1] (at most 4 bytes)', () => {

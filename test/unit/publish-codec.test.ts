@@ -15,6 +15,7 @@ import {
   type OutgoingPublish,
 } from '../../src/server/protocol/publish-codec.js';
 import { RC } from '../../src/server/protocol/reason-codes.js';
+import { rng } from '../helpers/bytes.js';
 
 function gen(p: Partial<IPublishPacket>, protocolVersion = 4): Buffer {
   return mqttPacket.generate(
@@ -252,17 +253,6 @@ describe('decodePublish (MQTT 5.0 properties)', () => {
 });
 
 /** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('decodePublish on mutated frames', () => {
   it('either decodes or throws a PacketError, never anything else (5000 seeded mutations, v4 and v5)', () => {
     const bases = [

@@ -6,23 +6,13 @@ import { describe, it } from 'node:test';
 import { topicMatches, validateTopicFilter, validateTopicName } from '../../src/lib/topic.js';
 import { createMessage, type Message } from '../../src/server/message.js';
 import { RetainedIndex } from '../../src/server/routing/retained-index.js';
+import { rng } from '../helpers/bytes.js';
 
 function msg(topic: string, payload = topic): Message {
   return createMessage({ topic, payload: Buffer.from(payload), qos: 0, retain: true, origin: 't' });
 }
 
 /** Small deterministic PRNG (mulberry32) so a failure can be reproduced from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // level alphabets: '' (empty level), '$'-prefixed names (special only at the root), plain names
 const TOPIC_LEVELS = ['a', 'b', 'c', '', '$SYS', '$x', 'a$'];
 const FILTER_LEVELS = ['a', 'b', 'c', '', '$SYS', '$x', '+', '+', '+'];

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { topicMatches, validateTopicFilter } from '../../src/lib/topic.js';
 import type { Subscription } from '../../src/server/routing/subscription.js';
 import { TopicTrie } from '../../src/server/routing/topic-trie.js';
+import { rng } from '../helpers/bytes.js';
 
 function sub(clientId: string, filter: string, group?: string): Subscription {
   return {
@@ -42,17 +43,6 @@ function referenceMatch(subs: Iterable<Subscription>, topic: string): { direct: 
 }
 
 /** mulberry32: small, seeded, good enough to pick levels. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const LEVELS = ['a', 'b', 'c', '', '$SYS', '$x', 'a$', 'ü', ' '];
 
 function randomTopic(r: () => number): string {

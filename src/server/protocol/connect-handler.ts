@@ -84,8 +84,9 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
   const strings = [packet.clientId, packet.username, packet.will?.topic];
   if (!connectStringsWellFormed(frame, v5) || hasNul(strings)) {
     broker.metrics.protocolErrors++;
-    if (v5) refuse(conn, true, RC.MALFORMED_PACKET, 'ill-formed UTF-8 string in CONNECT');
-    else conn.destroy('ill-formed UTF-8 in CONNECT');
+    // [MQTT-1.5.4-1] ill-formed UTF-8, [MQTT-1.5.4-2] U+0000, or bytes after the last field
+    if (v5) refuse(conn, true, RC.MALFORMED_PACKET, 'malformed CONNECT (bad string or trailing bytes)');
+    else conn.destroy('malformed CONNECT (bad string or trailing bytes)');
     return;
   }
   conn.username = packet.username;

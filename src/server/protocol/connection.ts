@@ -97,7 +97,12 @@ export class Connection implements SessionOutput {
     this.parser.parse(frame);
     const error = this.parseError as Error | null;
     const parsed = this.parsed as Packet | null;
-    if (error || !parsed) throw new PacketError(RC.MALFORMED_PACKET, error?.message ?? 'incomplete packet');
+    if (error) {
+      // "It is a Protocol Error to set the Retain Handling to 3" (MQTT 5.0, 3.8.3.1); other codec errors are malformed
+      const code = /retain handling/i.test(error.message) ? RC.PROTOCOL_ERROR : RC.MALFORMED_PACKET;
+      throw new PacketError(code, error.message);
+    }
+    if (!parsed) throw new PacketError(RC.MALFORMED_PACKET, 'incomplete packet');
     return parsed;
   }
 
