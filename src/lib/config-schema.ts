@@ -34,7 +34,7 @@ export const LimitsSchema = z
     /** How many unacknowledged QoS 1/2 PUBLISHes a client may send us (v5 Receive Maximum). */
     receive_maximum: positiveInt.max(65535).default(128),
     /** Topic aliases a client may use towards us; 0 disables them. */
-    topic_alias_maximum: nonNegativeInt.max(65535).default(65535),
+    topic_alias_maximum: nonNegativeInt.max(65535).default(10),
     /** Unacknowledged QoS 1/2 messages we send to one client at once. */
     max_inflight: positiveInt.max(65535).default(32),
     /** Messages queued for one session while it is offline or its inflight window is full. */

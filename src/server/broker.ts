@@ -161,8 +161,7 @@ export class Broker {
     const previous = session.subscriptions.get(sub.rawFilter);
     if (previous) this.router.remove(previous); // [MQTT-3.8.4-3] replaces the existing subscription
     session.subscriptions.set(sub.rawFilter, sub);
-    this.router.add(sub);
-    this.sessions.persist(session);
+    this.router.add(sub); // the caller persists the session once per SUBSCRIBE
     this.hooks.emit('session.subscribed', session, sub);
     // retained messages: not for shared subscriptions [MQTT-4.8.2-?]; v5 Retain Handling [MQTT-3.3.1-9..11]
     if (sub.group !== undefined) return;
@@ -197,7 +196,8 @@ export class Broker {
   redispatchShared(from: Session, d: Delivery): void {
     const group = d.shared && this.router.getSharedGroup(d.shared.filter, d.shared.group);
     const member = group && this.dispatcher.pick(group, d.message.origin, from.clientId);
-    if (member && member[0].connected) {
+    // an offline persistent member may have it when this session is about to end anyway
+    if (member && (member[0].connected || from.expiryInterval === 0)) {
       member[0].adopt({ ...d, qos: Math.min(d.message.qos, member[1].qos) as 0 | 1 | 2 });
     } else {
       from.adopt(d); // nobody else online: it stays with this session

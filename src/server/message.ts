@@ -47,5 +47,6 @@ export function isExpired(msg: Message, now = Date.now()): boolean {
 /** Seconds left before expiry, rounded up, for the forwarded Message Expiry Interval [MQTT-3.3.2-6]. */
 export function remainingExpiry(msg: Message, now = Date.now()): number | undefined {
   if (msg.expiresAt === undefined) return undefined;
-  return Math.max(0, Math.ceil((msg.expiresAt - now) / 1000));
+  // clamped: a wall clock stepping back must not push it past the 4-byte field
+  return Math.min(0xffffffff, Math.max(0, Math.ceil((msg.expiresAt - now) / 1000)));
 }

@@ -185,6 +185,11 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
 
   // --- v5 client limits ---
   if (v5) {
+    if (props.receiveMaximum === 0 || props.maximumPacketSize === 0) {
+      // "It is a Protocol Error to include the Receive Maximum / Maximum Packet Size value of 0" (3.1.2.11)
+      refuse(conn, true, RC.PROTOCOL_ERROR, 'Receive Maximum and Maximum Packet Size must not be 0');
+      return;
+    }
     if (props.receiveMaximum !== undefined) conn.clientReceiveMax = props.receiveMaximum;
     if (props.maximumPacketSize !== undefined) conn.clientMaxPacketSize = props.maximumPacketSize;
     if (props.topicAliasMaximum !== undefined) conn.clientTopicAliasMax = props.topicAliasMaximum;

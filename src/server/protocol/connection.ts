@@ -52,6 +52,8 @@ export class Connection implements SessionOutput {
   private parsed: Packet | null = null;
   private parseError: Error | null = null;
   private corked = false;
+  /** Reading is paused while our writes to a client that does not read pile up. */
+  private readPaused = false;
   bytesIn = 0;
   bytesOut = 0;
   readonly log: Logger;
@@ -80,8 +82,19 @@ export class Connection implements SessionOutput {
       this.bytesIn += chunk.length;
       broker.metrics.bytesReceived += chunk.length;
       this.reader.push(chunk);
+      // acknowledgements to a client that never reads would grow without bound: stop reading it
+      if (!this.readPaused && socket.writableLength > broker.config.limits.max_write_buffer) {
+        this.readPaused = true;
+        socket.pause();
+      }
     });
-    socket.on('drain', () => this.session?.drain());
+    socket.on('drain', () => {
+      if (this.readPaused) {
+        this.readPaused = false;
+        socket.resume();
+      }
+      this.session?.drain();
+    });
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
     socket.on('close', () => this.onSocketClosed());
   }

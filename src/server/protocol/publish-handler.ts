@@ -18,6 +18,7 @@ export function handlePublishFrame(conn: Connection, frame: Buffer): void {
   broker.metrics.messagesReceived++;
 
   let topic = p.topic;
+  let bindAlias: number | undefined;
   if (p.topicAlias !== undefined) {
     // [MQTT-3.3.2-8] alias 0 or above our Topic Alias Maximum is an error
     if (p.topicAlias === 0 || p.topicAlias > limits.topic_alias_maximum) {
@@ -28,7 +29,7 @@ export function handlePublishFrame(conn: Connection, frame: Buffer): void {
       if (known === undefined) throw new PacketError(RC.PROTOCOL_ERROR, `unknown topic alias ${p.topicAlias}`);
       topic = known;
     } else {
-      conn.inboundAliases.set(p.topicAlias, topic);
+      bindAlias = p.topicAlias;
     }
   }
   if (topic === '') throw new PacketError(conn.v5 ? RC.PROTOCOL_ERROR : RC.MALFORMED_PACKET, 'empty topic name');
@@ -36,6 +37,8 @@ export function handlePublishFrame(conn: Connection, frame: Buffer): void {
     // [MQTT-3.3.2-2] wildcards in a topic name; [MQTT-4.7.3-2] NUL
     throw new PacketError(RC.TOPIC_NAME_INVALID, 'topic name contains a wildcard or U+0000');
   }
+  // bound only once the topic passed the protocol checks, so refused PUBLISHes hold no memory
+  if (bindAlias !== undefined) conn.inboundAliases.set(bindAlias, topic);
   if (p.qos > limits.max_qos) {
     // [MQTT-3.2.2-11] QoS above the advertised Maximum QoS
     throw new PacketError(RC.QOS_NOT_SUPPORTED, `QoS ${p.qos} is above the maximum QoS ${limits.max_qos}`);

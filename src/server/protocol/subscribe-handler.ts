@@ -24,8 +24,9 @@ export function handleSubscribe(conn: Connection, packet: mqtt.ISubscribePacket,
   if (subscriptionId === 0) throw new PacketError(RC.PROTOCOL_ERROR, 'subscription identifier 0'); // [MQTT-3.8.2-?]
 
   const granted: number[] = [];
-  const accepted: Subscription[] = [];
-  const existed: boolean[] = [];
+  // a filter repeated in one SUBSCRIBE: the later one replaces the earlier [MQTT-3.8.4-3]
+  const accepted = new Map<string, { sub: Subscription; existed: boolean }>();
+  let added = 0;
   for (const req of packet.subscriptions) {
     const parsed = parseSubscriptionFilter(req.topic, limits.max_topic_levels);
     if (!parsed.ok) {
@@ -41,11 +42,12 @@ export function handleSubscribe(conn: Connection, packet: mqtt.ISubscribePacket,
       throw new PacketError(RC.PROTOCOL_ERROR, 'No Local on a shared subscription'); // [MQTT-3.8.3-4]
     }
     // [MQTT-3.8.4-5] filters of one SUBSCRIBE count as if they came one packet each
-    const isNew = !session.subscriptions.has(req.topic) && !accepted.some((s) => s.rawFilter === req.topic);
+    const earlier = accepted.get(req.topic);
+    const isNew = !session.subscriptions.has(req.topic) && !earlier;
     if (
       isNew &&
       limits.max_subscriptions_per_client > 0 &&
-      session.subscriptions.size + existed.filter((e) => !e).length >= limits.max_subscriptions_per_client
+      session.subscriptions.size + added >= limits.max_subscriptions_per_client
     ) {
       broker.metrics.limitHit('max_subscriptions_per_client');
       conn.log.info({ filter: req.topic, max: limits.max_subscriptions_per_client }, 'subscription limit reached');
@@ -64,14 +66,15 @@ export function handleSubscribe(conn: Connection, packet: mqtt.ISubscribePacket,
       retainHandling: conn.v5 ? ((req.rh ?? 0) as 0 | 1 | 2) : 0,
       subscriptionId: conn.v5 ? subscriptionId : undefined,
     };
-    accepted.push(sub);
-    existed.push(!isNew);
+    accepted.set(req.topic, { sub, existed: earlier ? earlier.existed : !isNew });
+    if (isNew) added++;
     granted.push(qos);
   }
   // [MQTT-3.8.4-1] SUBACK before any retained message of these subscriptions
   const suback: mqtt.ISubackPacket = { cmd: 'suback', messageId: packet.messageId, granted };
   conn.send(suback);
-  accepted.forEach((sub, i) => broker.subscribe(session, sub, existed[i]!));
+  for (const { sub, existed } of accepted.values()) broker.subscribe(session, sub, existed);
+  broker.sessions.persist(session); // once per packet, not once per filter
 }
 
 export function handleUnsubscribe(conn: Connection, packet: mqtt.IUnsubscribePacket, frame: Buffer): void {

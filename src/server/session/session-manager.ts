@@ -27,6 +27,11 @@ export class SessionManager {
       onDelivered: (session, d) => {
         if (hooks.has('message.delivered')) hooks.emit('message.delivered', session, d);
       },
+      retainedCount: () => broker.retained.size,
+      onError: (session, err) => {
+        broker.log.error({ err, clientId: session.clientId }, 'error while delivering to a session');
+        (session.output as Connection | null)?.disconnect(RC.IMPLEMENTATION_SPECIFIC_ERROR, 'internal error');
+      },
       onAcked: (session, d) => {
         if (hooks.has('message.acked')) hooks.emit('message.acked', session, d);
       },

@@ -18,6 +18,10 @@ export interface SessionContext {
   onDropped(session: Session, d: Delivery, reason: DropReason): void;
   onDelivered(session: Session, d: Delivery): void;
   onAcked(session: Session, d: Delivery): void;
+  /** How many retained messages the broker holds: the bound of one session's retained queue. */
+  retainedCount(): number;
+  /** An unexpected error while delivering to this session: the session's connection is closed. */
+  onError(session: Session, err: unknown): void;
 }
 
 export class Session {
@@ -70,13 +74,28 @@ export class Session {
   /** Accept a message for this session: send it now, or queue it. */
   deliver(message: Message, qos: QoS, retain: boolean, extra?: Pick<Delivery, 'subscriptionIds' | 'shared'>): void {
     const d: Delivery = { message, qos, retain, seq: ++this.seq, ...extra };
-    this.accept(d);
+    try {
+      this.accept(d);
+    } catch (err) {
+      // a fault while delivering to this session must not fail the publisher or other sessions
+      this.ctx.onError(this, err);
+    }
   }
 
   /** A retained message sent because of a SUBSCRIBE [MQTT-3.3.1-8]: never cut by the queue bound. */
   deliverRetained(message: Message, qos: QoS, subscriptionIds?: number[]): void {
     const d: Delivery = { message, qos, retain: true, seq: ++this.seq, subscriptionIds };
-    if (this.output && this.queued === 0 && this.trySend(d)) return;
+    try {
+      if (this.output && this.queued === 0 && this.trySend(d)) return;
+    } catch (err) {
+      this.ctx.onError(this, err);
+      return;
+    }
+    // repeated SUBSCRIBEs must not multiply the retained store in memory
+    if (this.retainedQueue.length >= Math.max(this.ctx.maxQueued, this.ctx.retainedCount())) {
+      this.ctx.onDropped(this, d, 'queue_full');
+      return;
+    }
     this.retainedQueue.push(d);
     if (this.persistent && d.qos > 0) this.ctx.storage.appendSessionMessage(this.toStored(d));
   }
@@ -137,7 +156,11 @@ export class Session {
   /** Send what the window and socket allow: retained-on-subscribe first, then the live queue. */
   drain(): void {
     if (!this.output || this.unsent.size > 0) return;
-    if (this.drainQueue(this.retainedQueue)) this.drainQueue(this.queue);
+    try {
+      if (this.drainQueue(this.retainedQueue)) this.drainQueue(this.queue);
+    } catch (err) {
+      this.ctx.onError(this, err);
+    }
   }
 
   /** True when the queue was emptied. */
@@ -210,6 +233,14 @@ export class Session {
     this.drain();
   }
 
+  /** An in-flight message the client can never receive: give up its slot [MQTT-3.1.2-25]. */
+  private dropInflight(id: number, d: Delivery): void {
+    this.inflight.delete(id);
+    this.unsent.delete(id);
+    this.forget(d);
+    this.ctx.onDropped(this, d, 'too_large');
+  }
+
   /** Re-send in-flight PUBLISHes held back at resume, as the window frees [MQTT-3.3.4-9]. */
   private resendUnsent(): void {
     const out = this.output;
@@ -218,7 +249,7 @@ export class Session {
       if (this.inflight.size - this.unsent.size >= this.window) return;
       this.unsent.delete(id);
       const d = this.inflight.get(id);
-      if (d) out.sendPublish(d, true);
+      if (d && !out.sendPublish(d, true)) this.dropInflight(id, d);
     }
   }
 
@@ -243,7 +274,10 @@ export class Session {
         // the client's new Receive Maximum is smaller: the rest keep their ids and wait [MQTT-3.3.4-9]
         this.unsent.add(id);
         continue;
-      } else out.sendPublish(d, true);
+      } else if (!out.sendPublish(d, true)) {
+        this.dropInflight(id, d); // too large for the new connection's Maximum Packet Size
+        continue;
+      }
       outstanding++;
     }
     this.drain();

@@ -12,7 +12,9 @@ export class TcpListener {
     private readonly host: string,
     private readonly requestedPort: number,
   ) {
-    this.server = net.createServer({ noDelay: broker.config.mqtt.tcp_nodelay }, (socket) => {
+    // TCP keep-alive finds peers that vanished without a FIN even when MQTT keep alive is 0
+    const options = { noDelay: broker.config.mqtt.tcp_nodelay, keepAlive: true, keepAliveInitialDelay: 60_000 };
+    this.server = net.createServer(options, (socket) => {
       broker.handleSocket(socket, {
         transport: 'tcp',
         remoteAddress: socket.remoteAddress ?? '',
