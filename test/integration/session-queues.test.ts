@@ -63,3 +63,23 @@ describe('session queues', () => {
     await sub.end();
   });
 });
+
+describe('limits.max_session_expiry_interval', () => {
+  let b: TestBroker;
+  before(async () => {
+    b = await startBroker({ limits: { max_session_expiry_interval: 1 } });
+  });
+  after(() => b.stop());
+
+  it('also caps 3.1.1 CleanSession=0 sessions, which otherwise never expire', async () => {
+    const clientId = uniqueId('v3cap');
+    const first = await connect(b.port, { clientId, clean: false });
+    await first.client.subscribeAsync('cap/x', { qos: 1 });
+    await first.end();
+    const back = await connect(b.port, { clientId, clean: false });
+    assert.equal(b.broker.sessions.get(clientId)?.subscriptions.size, 1, 'resumed within the interval');
+    await back.end();
+    await delay(1600);
+    assert.equal(b.broker.sessions.get(clientId), undefined, 'expired after the capped interval');
+  });
+});

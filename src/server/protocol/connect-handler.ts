@@ -205,7 +205,8 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
       expiryCapped = true;
     }
   } else {
-    expiry = packet.clean ? 0 : NEVER_EXPIRES;
+    // CleanSession=0 never expires (as in Mosquitto) unless the operator caps it
+    expiry = packet.clean ? 0 : Math.min(NEVER_EXPIRES, limits.max_session_expiry_interval);
   }
   conn.connectExpiry = expiry;
 

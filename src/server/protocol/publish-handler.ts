@@ -22,6 +22,7 @@ export function handlePublishFrame(conn: Connection, frame: Buffer): void {
   if (p.topicAlias !== undefined) {
     // [MQTT-3.3.2-8] alias 0 or above our Topic Alias Maximum is an error
     if (p.topicAlias === 0 || p.topicAlias > limits.topic_alias_maximum) {
+      if (p.topicAlias > 0) broker.metrics.limitHit('topic_alias_maximum');
       throw new PacketError(RC.TOPIC_ALIAS_INVALID, `topic alias ${p.topicAlias} is out of range`);
     }
     if (topic === '') {
