@@ -204,9 +204,11 @@ export class Broker {
     }
   }
 
-  /** Connect timeout and keep alive (1.5 x) [MQTT-3.1.2-24]. */
+  /** Every 500 ms: retained expiry, connect timeout and keep alive (1.5 x) [MQTT-3.1.2-24]. */
   private sweep(): void {
     const now = Date.now();
+    // [MQTT-3.3.2-5] expired retained messages leave the store (and storage) without waiting for a SUBSCRIBE
+    for (const topic of this.retained.purgeExpired(now)) this.storage.deleteRetained(topic);
     const connectTimeout = this.config.mqtt.connect_timeout_ms;
     for (const c of this.connections) {
       if (c.state === 'connecting') {

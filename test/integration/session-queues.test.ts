@@ -83,3 +83,25 @@ describe('limits.max_session_expiry_interval', () => {
     assert.equal(b.broker.sessions.get(clientId), undefined, 'expired after the capped interval');
   });
 });
+
+describe('retained message expiry', () => {
+  let b: TestBroker;
+  before(async () => {
+    b = await startBroker();
+  });
+  after(() => b.stop());
+
+  it('an expired retained message leaves the store without any SUBSCRIBE [MQTT-3.3.2-5]', async () => {
+    const pub = await connect(b.port, { protocolVersion: 5 });
+    const topic = `exp/${uniqueId()}`;
+    await pub.client.publishAsync(topic, 'short-lived', {
+      qos: 1,
+      retain: true,
+      properties: { messageExpiryInterval: 1 },
+    });
+    assert.ok(b.broker.retained.get(topic));
+    await delay(1700);
+    assert.equal(b.broker.retained.get(topic), undefined);
+    await pub.end();
+  });
+});

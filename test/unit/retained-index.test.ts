@@ -170,3 +170,27 @@ describe('RetainedIndex against the brute-force reference (topicMatches) on rand
     });
   }
 });
+
+describe('RetainedIndex.purgeExpired', () => {
+  it('removes exactly the messages whose expiry passed, skipping replaced ones', () => {
+    const idx = new RetainedIndex();
+    const at = (topic: string, expiresAt?: number) =>
+      ({ topic, payload: Buffer.from('x'), qos: 0, retain: true, origin: '', timestamp: 0, expiresAt }) as const;
+    idx.set(at('a/1', 100));
+    idx.set(at('a/2', 300));
+    idx.set(at('a/3'));
+    idx.set(at('a/4', 200));
+    const replaced = at('a/4', 1000); // a newer message on a/4 with a later expiry
+    idx.set(replaced);
+    assert.deepEqual(idx.purgeExpired(50), []);
+    assert.deepEqual(idx.purgeExpired(250).sort(), ['a/1']);
+    assert.equal(idx.get('a/4'), replaced, 'the replaced message is kept');
+    assert.deepEqual(idx.purgeExpired(300), ['a/2']);
+    assert.equal(idx.size, 2);
+    assert.deepEqual(idx.purgeExpired(5000), ['a/4']);
+    assert.deepEqual(
+      idx.all().map((m) => m.topic),
+      ['a/3'],
+    );
+  });
+});

@@ -1,6 +1,7 @@
 // Retained messages indexed by topic levels, so a wildcard SUBSCRIBE walks only the branches its
 // filter can reach instead of scanning every retained message.
 import type { Message } from '../message.js';
+import { ExpiryHeap } from './expiry-heap.js';
 
 class Node {
   children = new Map<string, Node>();
@@ -10,6 +11,7 @@ class Node {
 export class RetainedIndex {
   private readonly root = new Node();
   private count = 0;
+  private readonly expiries = new ExpiryHeap();
 
   get size(): number {
     return this.count;
@@ -36,6 +38,7 @@ export class RetainedIndex {
     }
     if (!node.message) this.count++;
     node.message = msg;
+    this.expiries.push(msg);
   }
 
   delete(topic: string): boolean {
@@ -57,6 +60,16 @@ export class RetainedIndex {
       path[i - 1]!.children.delete(levels[i - 1]!);
     }
     return true;
+  }
+
+  /** Remove the messages whose Message Expiry Interval has passed; returns their topics. */
+  purgeExpired(now = Date.now()): string[] {
+    const topics: string[] = [];
+    for (const msg of this.expiries.popExpired(now)) {
+      // skip entries of messages that were replaced or deleted since
+      if (this.get(msg.topic) === msg && this.delete(msg.topic)) topics.push(msg.topic);
+    }
+    return topics;
   }
 
   /** Every retained message whose topic matches the filter. */
