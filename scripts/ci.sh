@@ -16,6 +16,12 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# better-sqlite3 compiles from source; build it against the local Node headers when the machine
+# has them (Debian's nodejs package does), instead of downloading headers that may be unreachable
+if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/common.gypi ]; then
+  export npm_config_nodedir=/usr
+fi
+
 echo "==> npm ci"
 npm ci --no-audit --no-fund
 echo "==> build"

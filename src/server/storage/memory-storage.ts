@@ -2,6 +2,13 @@
 import type { Message } from '../message.js';
 import type { SessionMessage, SessionRecord, StorageAdapter } from './storage-adapter.js';
 
+/** A copy of a record; messages are immutable and shared (structuredClone would turn their Buffers into Uint8Arrays). */
+function cloneSession(r: SessionRecord): SessionRecord {
+  const copy = { ...r, subscriptions: r.subscriptions.map((s) => ({ ...s })) };
+  if (r.will) copy.will = { ...r.will };
+  return copy;
+}
+
 export class MemoryStorage implements StorageAdapter {
   readonly engine = 'memory';
   private readonly retained = new Map<string, Message>();
@@ -24,7 +31,7 @@ export class MemoryStorage implements StorageAdapter {
   }
 
   saveSession(record: SessionRecord): void {
-    this.sessions.set(record.clientId, structuredClone(record));
+    this.sessions.set(record.clientId, cloneSession(record));
   }
   deleteSession(clientId: string): void {
     this.sessions.delete(clientId);
@@ -32,7 +39,7 @@ export class MemoryStorage implements StorageAdapter {
     this.qos2.delete(clientId);
   }
   async loadSessions(): Promise<SessionRecord[]> {
-    return [...this.sessions.values()].map((r) => structuredClone(r));
+    return [...this.sessions.values()].map((r) => cloneSession(r));
   }
 
   appendSessionMessage(entry: SessionMessage): void {
