@@ -8,6 +8,10 @@ need_apt=()
 command -v mosquitto_sub >/dev/null 2>&1 || need_apt+=(mosquitto-clients)
 command -v mosquitto >/dev/null 2>&1 || need_apt+=(mosquitto)
 /usr/bin/python3 -c 'import paho.mqtt' >/dev/null 2>&1 || need_apt+=(python3-paho-mqtt)
+# better-sqlite3 is compiled from source: node-gyp needs python3, make and a C++ compiler
+command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
+command -v make >/dev/null 2>&1 || need_apt+=(make)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> installing system packages: ${need_apt[*]}"
   SUDO=""
