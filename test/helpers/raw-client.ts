@@ -2,7 +2,7 @@
 // packets the broker answers with, see when it closes the connection.
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import mqttPacket, { type IConnackPacket, type ISubackPacket, type Packet } from 'mqtt-packet';
+import mqttPacket, { type IConnackPacket, type IPublishPacket, type ISubackPacket, type Packet } from 'mqtt-packet';
 
 export class RawClient {
   readonly packets: Packet[] = [];
@@ -126,4 +126,16 @@ export async function rawSubscribe(c: RawClient, v: 3 | 4 | 5, topic: string, qo
   c.write({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos }] } as Packet, v);
   const suback = await c.next<ISubackPacket>('suback');
   assert.deepEqual(suback.granted, [qos]);
+}
+
+/** Assert that no packet of this kind arrives within ms. */
+export async function nothing(c: RawClient, cmd: string, ms = 300): Promise<void> {
+  await assert.rejects(c.next(cmd, ms), /timed out/, `no ${cmd} expected`);
+}
+
+/** The next n PUBLISH packets, in order. */
+export async function publishes(c: RawClient, n: number): Promise<IPublishPacket[]> {
+  const out: IPublishPacket[] = [];
+  for (let i = 0; i < n; i++) out.push(await c.next<IPublishPacket>('publish'));
+  return out;
 }

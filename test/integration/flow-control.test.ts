@@ -4,26 +4,16 @@
 // the server's own Receive Maximum for inbound QoS 2 (DISCONNECT 0x93 when a v5 client exceeds it).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { IDisconnectPacket, IPublishPacket, ISubackPacket, Packet } from 'mqtt-packet';
+import type { IDisconnectPacket, ISubackPacket, Packet } from 'mqtt-packet';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import type { BrokerConfigInput } from '../../src/lib/config.js';
 import { connect, uniqueId, until } from '../helpers/clients.js';
-import { RawClient, rawConnect, rawSubscribe } from '../helpers/raw-client.js';
+import { rawConnect, rawSubscribe, nothing, publishes } from '../helpers/raw-client.js';
 
 type Version = 4 | 5;
 type QoS = 0 | 1 | 2;
 
 /** Resolves when nothing of the given kind arrives within ms. */
-async function nothing(c: RawClient, cmd: string, ms = 300): Promise<void> {
-  await assert.rejects(c.next(cmd, ms), /timed out/, `no ${cmd} expected`);
-}
-
-async function publishes(c: RawClient, n: number): Promise<IPublishPacket[]> {
-  const out: IPublishPacket[] = [];
-  for (let i = 0; i < n; i++) out.push(await c.next<IPublishPacket>('publish'));
-  return out;
-}
-
 /** Run fn against a broker of its own with the given configuration. */
 async function withBroker(overrides: BrokerConfigInput, fn: (b: TestBroker) => Promise<void>): Promise<void> {
   const b = await startBroker(overrides);

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { IPubcompPacket, IPublishPacket, IPubrecPacket, IPubrelPacket, ISubackPacket, Packet } from 'mqtt-packet';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { connect, delay, uniqueId, until } from '../helpers/clients.js';
-import { RawClient, rawConnect, rawSubscribe } from '../helpers/raw-client.js';
+import { RawClient, rawConnect, rawSubscribe, nothing, publishes } from '../helpers/raw-client.js';
 
 type Version = 4 | 5;
 
@@ -24,16 +24,6 @@ async function drop(b: TestBroker, c: RawClient, clientId: string): Promise<void
 }
 
 /** Resolves when nothing of the given kind arrives within ms. */
-async function nothing(c: RawClient, cmd: string, ms = 300): Promise<void> {
-  await assert.rejects(c.next(cmd, ms), /timed out/, `no ${cmd} expected`);
-}
-
-async function publishes(c: RawClient, n: number): Promise<IPublishPacket[]> {
-  const out: IPublishPacket[] = [];
-  for (let i = 0; i < n; i++) out.push(await c.next<IPublishPacket>('publish'));
-  return out;
-}
-
 describe('QoS 1 and QoS 2 flows', () => {
   let b: TestBroker;
   before(async () => {

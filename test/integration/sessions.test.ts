@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { IConnackPacket, IDisconnectPacket, IPublishPacket, Packet } from 'mqtt-packet';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { connect, delay, uniqueId, until, type TestClient } from '../helpers/clients.js';
-import { RawClient, rawConnect, rawSubscribe } from '../helpers/raw-client.js';
+import { RawClient, rawConnect, rawSubscribe, nothing } from '../helpers/raw-client.js';
 
 type Version = 4 | 5;
 
@@ -27,10 +27,6 @@ function sessionPresent(t: TestClient): boolean {
 }
 
 /** Resolves when nothing of the given kind arrives within ms. */
-async function nothing(c: RawClient, cmd: string, ms = 300): Promise<void> {
-  await assert.rejects(c.next(cmd, ms), /timed out/, `no ${cmd} expected`);
-}
-
 describe('sessions', () => {
   let b: TestBroker;
   before(async () => {
