@@ -287,6 +287,8 @@ export class Connection implements SessionOutput {
     // do not wait forever for a peer that does not read
     const timer = setTimeout(() => this.socket.destroy(), 2000);
     timer.unref();
+    // once the socket is closed the timer must not keep this connection (and its buffers) alive
+    this.socket.once('close', () => clearTimeout(timer));
     this.broker.connectionClosed(this, wasConnected);
   }
 
