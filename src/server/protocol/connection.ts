@@ -83,7 +83,7 @@ export class Connection implements SessionOutput {
       broker.metrics.bytesReceived += chunk.length;
       this.reader.push(chunk);
       // acknowledgements to a client that never reads would grow without bound: stop reading it
-      if (!this.readPaused && socket.writableLength > broker.config.limits.max_write_buffer) {
+      if (!this.readPaused && this.overWriteBound()) {
         this.readPaused = true;
         socket.pause();
       }
@@ -217,8 +217,18 @@ export class Connection implements SessionOutput {
     this.write(mqtt.generate(packet, { protocolVersion: this.protocolVersion }));
   }
 
+  /**
+   * Over max_write_buffer, and sure to get a 'drain' event: only when the stream itself needs a
+   * drain (its length passed its highWaterMark: 16 KiB on Node 20, 64 KiB from Node 22) is one
+   * coming, so a smaller bound must not stop reading or sending with no event to restart them.
+   */
+  private overWriteBound(): boolean {
+    const s = this.socket;
+    return s.writableNeedDrain && s.writableLength > this.broker.config.limits.max_write_buffer;
+  }
+
   writable(): boolean {
-    return this.state === 'connected' && this.socket.writableLength < this.broker.config.limits.max_write_buffer;
+    return this.state === 'connected' && !this.overWriteBound();
   }
 
   sendPublish(d: Delivery, dup: boolean): boolean {
