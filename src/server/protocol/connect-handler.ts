@@ -9,8 +9,7 @@ import type { Connection } from './connection.js';
 import { variableHeaderOffset } from './frame-reader.js';
 import { PacketError } from './publish-codec.js';
 import { RC, connackCodeV3 } from './reason-codes.js';
-import { connectStringsWellFormed, hasNul } from './utf8-check.js';
-import { userPropertiesToPairs, willUserPropertiesInOrder } from './properties.js';
+import { inspectConnect } from './utf8-check.js';
 
 /** Protocol name and level straight from the bytes, before anything else parses them. */
 function readProtocol(frame: Buffer): { name: string; level: number } | null {
@@ -81,8 +80,8 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
   const password = packet.password === undefined ? undefined : String(packet.password);
   void password;
 
-  const strings = [packet.clientId, packet.username, packet.will?.topic];
-  if (!connectStringsWellFormed(frame, v5) || hasNul(strings)) {
+  const inspected = inspectConnect(frame, v5);
+  if (!inspected.ok) {
     broker.metrics.protocolErrors++;
     // [MQTT-1.5.4-1] ill-formed UTF-8, [MQTT-1.5.4-2] U+0000, or bytes after the last field
     if (v5) refuse(conn, true, RC.MALFORMED_PACKET, 'malformed CONNECT (bad string or trailing bytes)');
@@ -168,7 +167,7 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
     if (wp.correlationData !== undefined) properties.correlationData = Buffer.from(wp.correlationData);
     if (wp.userProperties) {
       // [MQTT-3.1.3-10] in the order sent, which mqtt-packet's grouped object does not keep
-      properties.userProperties = willUserPropertiesInOrder(frame) ?? userPropertiesToPairs(wp.userProperties);
+      properties.userProperties = inspected.willUserProperties;
     }
     will = {
       message: createMessage({

@@ -2,34 +2,40 @@
 // the connection [MQTT-1.5.4-1]. A decoded string with U+FFFD is checked against the raw frame, or
 // the strings are read again at their exact places in the frame (CONNECT, SUBSCRIBE, UNSUBSCRIBE).
 import { isUtf8 } from 'node:buffer';
+import type { UserProperty } from '../message.js';
 import { variableHeaderOffset } from './frame-reader.js';
 
-export function hasNul(strings: Array<string | undefined>): boolean {
-  return strings.some((s) => s !== undefined && s.includes('\u0000'));
+export interface ConnectInspection {
+  /** False on an ill-formed string, U+0000, or bytes after the last field. */
+  ok: boolean;
+  /** The will's user properties in the order sent [MQTT-3.1.3-10]: mqtt-packet groups repeated names. */
+  willUserProperties: UserProperty[];
 }
 
 /**
- * The UTF-8 strings of a frame that mqtt-packet has already parsed, read at their exact places,
- * so that ill-formed bytes are never mistaken for the same text elsewhere in the frame
- * [MQTT-1.5.4-1] [MQTT-1.5.4-2]. Returns false on an ill-formed string or U+0000.
+ * One walk over a CONNECT that mqtt-packet has already parsed: every string is checked at its exact
+ * place, so ill-formed bytes are never mistaken for the same text elsewhere in the frame
+ * [MQTT-1.5.4-1] [MQTT-1.5.4-2], and the will's user properties are collected in order.
  */
-export function connectStringsWellFormed(frame: Buffer, v5: boolean): boolean {
+export function inspectConnect(frame: Buffer, v5: boolean): ConnectInspection {
+  const willUserProperties: UserProperty[] = [];
+  const fail = { ok: false, willUserProperties };
   const r = new FieldReader(frame, variableHeaderOffset(frame));
   r.skipBinary(); // protocol name, checked by the caller
   r.skip(1); // level
   const flags = r.byte();
   r.skip(2); // keep alive
-  if (v5 && !r.properties()) return false;
-  if (!r.string()) return false; // client identifier
+  if (v5 && !r.properties()) return fail;
+  if (r.string() === null) return fail; // client identifier
   if (flags & 0x04) {
-    if (v5 && !r.properties()) return false; // will properties
-    if (!r.string()) return false; // will topic
+    if (v5 && !r.properties(willUserProperties)) return fail; // will properties
+    if (r.string() === null) return fail; // will topic
     r.skipBinary(); // will payload
   }
-  if (flags & 0x80 && !r.string()) return false; // user name
+  if (flags & 0x80 && r.string() === null) return fail; // user name
   if (flags & 0x40) r.skipBinary(); // password
   // nothing may follow the last field the flags announce
-  return r.off === frame.length;
+  return { ok: r.off === frame.length, willUserProperties };
 }
 
 /** Topic filters of SUBSCRIBE (each followed by an options byte) or UNSUBSCRIBE. */
@@ -37,7 +43,7 @@ export function filterStringsWellFormed(frame: Buffer, v5: boolean, withOptions:
   const r = new FieldReader(frame, variableHeaderOffset(frame) + 2); // after the packet identifier
   if (v5 && !r.properties()) return false;
   while (r.off < frame.length) {
-    if (!r.string()) return false;
+    if (r.string() === null) return false;
     if (withOptions) r.skip(1);
   }
   return true;
@@ -83,8 +89,11 @@ class FieldReader {
     return value;
   }
 
-  /** Walks a v5 property list; false when a string property is ill-formed (MQTT 5.0 table 2-4). */
-  properties(): boolean {
+  /**
+   * Walks a v5 property list (MQTT 5.0 table 2-4); false when a string property is ill-formed.
+   * User properties are appended to `userProperties` in order, when given.
+   */
+  properties(userProperties?: UserProperty[]): boolean {
     const length = this.varInt(); // read first: it moves `off` past the length bytes
     const end = this.off + length;
     if (end > this.buf.length) return false;
@@ -96,9 +105,12 @@ class FieldReader {
         break;
       }
       if (kind === 'string') {
-        if (!this.string()) return false;
+        if (this.string() === null) return false;
       } else if (kind === 'pair') {
-        if (!this.string() || !this.string()) return false;
+        const name = this.string();
+        const value = name === null ? null : this.string();
+        if (name === null || value === null) return false;
+        userProperties?.push([name, value]);
       } else if (kind === 'binary') this.skipBinary();
       else if (kind === 'varint') this.varInt();
       else this.skip(kind);
@@ -107,14 +119,14 @@ class FieldReader {
     return true;
   }
 
-  /** Reads a string; false when it is ill-formed UTF-8, contains U+0000 or runs past the frame. */
-  string(): boolean {
-    if (this.off + 2 > this.buf.length) return false;
+  /** Reads a string; null when it is ill-formed UTF-8, contains U+0000 or runs past the frame. */
+  string(): string | null {
+    if (this.off + 2 > this.buf.length) return null;
     const len = this.buf.readUInt16BE(this.off);
     const start = this.off + 2;
     this.off = start + len;
-    if (this.off > this.buf.length) return false;
+    if (this.off > this.buf.length) return null;
     const bytes = this.buf.subarray(start, this.off);
-    return isUtf8(bytes) && !bytes.includes(0);
+    return isUtf8(bytes) && !bytes.includes(0) ? bytes.toString('utf8') : null;
   }
 }

@@ -125,6 +125,19 @@ interface SessionMessageRow extends Omit<MessageRow, 'qos'> {
 }
 
 /** MessageProperties as JSON: correlationData as base64, user properties as an ordered array of pairs. */
+/** The columns a Message is stored in (retained and session_messages); the QoS column is named by the caller. */
+function messageColumns(m: Message) {
+  return {
+    topic: m.topic,
+    payload: m.payload,
+    retain: m.retain ? 1 : 0,
+    properties: encodeProperties(m.properties),
+    origin: m.origin,
+    timestamp: m.timestamp,
+    expires_at: m.expiresAt ?? null,
+  };
+}
+
 function encodeProperties(p: MessageProperties | undefined): string | null {
   if (p === undefined) return null;
   const { correlationData, ...rest } = p;
@@ -438,16 +451,7 @@ export class SqliteStorage implements StorageAdapter {
     switch (op.k) {
       case 'putRetained': {
         const m = op.m;
-        s.putRetained.run({
-          topic: m.topic,
-          payload: m.payload,
-          qos: m.qos,
-          retain: m.retain ? 1 : 0,
-          properties: encodeProperties(m.properties),
-          origin: m.origin,
-          timestamp: m.timestamp,
-          expires_at: m.expiresAt ?? null,
-        });
+        s.putRetained.run({ ...messageColumns(m), qos: m.qos });
         break;
       }
       case 'deleteRetained':
@@ -476,14 +480,8 @@ export class SqliteStorage implements StorageAdapter {
         s.append.run({
           client_id: e.clientId,
           seq: e.seq,
-          topic: m.topic,
-          payload: m.payload,
+          ...messageColumns(m),
           msg_qos: m.qos,
-          retain: m.retain ? 1 : 0,
-          properties: encodeProperties(m.properties),
-          origin: m.origin,
-          timestamp: m.timestamp,
-          expires_at: m.expiresAt ?? null,
           qos: e.qos,
           packet_id: e.packetId ?? null,
           state: e.state ?? null,
