@@ -168,7 +168,12 @@ export class Broker {
     if (sub.retainHandling === 2 || (sub.retainHandling === 1 && existed)) return;
     const now = Date.now();
     for (const m of this.retained.match(sub.filter)) {
-      if (isExpired(m, now)) continue; // not delivered [MQTT-3.3.2-5]; the sweep removes it from the store
+      if (isExpired(m, now)) {
+        // not delivered [MQTT-3.3.2-5], and removed now rather than at the next sweep
+        this.retained.delete(m.topic);
+        this.storage.deleteRetained(m.topic);
+        continue;
+      }
       // [MQTT-3.3.1-8] retained messages sent on subscribe have RETAIN set
       session.deliverRetained(
         m,
