@@ -1,6 +1,15 @@
 // The memory engine: everything in Maps, nothing survives a restart. Fast; for tests and caches.
+// It is also the reference for what every engine must do (the conformance suite runs against all).
 import type { Message } from '../message.js';
-import type { SessionMessage, SessionRecord, StorageAdapter } from './storage-adapter.js';
+import type {
+  LogCursor,
+  LogEntry,
+  PartitionBounds,
+  SessionMessage,
+  SessionRecord,
+  StorageAdapter,
+  TopicRecord,
+} from './storage-adapter.js';
 
 /** A copy of a record; messages are immutable and shared (structuredClone would turn their Buffers into Uint8Arrays). */
 function cloneSession(r: SessionRecord): SessionRecord {
@@ -9,16 +18,31 @@ function cloneSession(r: SessionRecord): SessionRecord {
   return copy;
 }
 
+/** One partition of a topic log: entries in offset order, from `first` to `next - 1`. */
+interface Partition {
+  first: number;
+  next: number;
+  entries: LogEntry[];
+}
+
 export class MemoryStorage implements StorageAdapter {
   readonly engine = 'memory';
   private readonly retained = new Map<string, Message>();
   private readonly sessions = new Map<string, SessionRecord>();
   private readonly messages = new Map<string, Map<number, SessionMessage>>();
   private readonly qos2 = new Map<string, Set<number>>();
+  private readonly topics = new Map<string, TopicRecord>();
+  /** Key: `${topic}\0${partition}`. */
+  private readonly partitions = new Map<string, Partition>();
+  /** Key: client id, then `${topic}\0${partition}`. */
+  private readonly cursors = new Map<string, Map<string, LogCursor>>();
 
   async open(): Promise<void> {}
   async close(): Promise<void> {}
   async flush(): Promise<void> {}
+  hasUnflushedWrites(): boolean {
+    return false;
+  }
 
   putRetained(message: Message): void {
     this.retained.set(message.topic, message);
@@ -37,6 +61,7 @@ export class MemoryStorage implements StorageAdapter {
     this.sessions.delete(clientId);
     this.messages.delete(clientId);
     this.qos2.delete(clientId);
+    this.cursors.delete(clientId);
   }
   async loadSessions(): Promise<SessionRecord[]> {
     return [...this.sessions.values()].map((r) => cloneSession(r));
@@ -68,5 +93,84 @@ export class MemoryStorage implements StorageAdapter {
   }
   async loadIncomingQos2(clientId: string): Promise<number[]> {
     return [...(this.qos2.get(clientId) ?? [])];
+  }
+
+  // ----- topics and their logs
+
+  saveTopic(topic: TopicRecord): void {
+    this.topics.set(topic.name, { ...topic });
+  }
+  deleteTopic(name: string): void {
+    this.topics.delete(name);
+    const prefix = `${name}\0`;
+    for (const key of this.partitions.keys()) if (key.startsWith(prefix)) this.partitions.delete(key);
+    for (const byClient of this.cursors.values()) {
+      for (const key of byClient.keys()) if (key.startsWith(prefix)) byClient.delete(key);
+    }
+  }
+  async loadTopics(): Promise<TopicRecord[]> {
+    return [...this.topics.values()].map((t) => ({ ...t }));
+  }
+
+  private partition(topic: string, partition: number): Partition | undefined {
+    return this.partitions.get(`${topic}\0${partition}`);
+  }
+
+  appendLog(entry: LogEntry): void {
+    const key = `${entry.topic}\0${entry.partition}`;
+    let p = this.partitions.get(key);
+    if (!p) this.partitions.set(key, (p = { first: entry.offset, next: entry.offset, entries: [] }));
+    p.entries.push({ ...entry });
+    p.next = Math.max(p.next, entry.offset + 1);
+  }
+  async readLog(topic: string, partition: number, fromOffset: number, limit: number): Promise<LogEntry[]> {
+    const p = this.partition(topic, partition);
+    if (!p) return [];
+    const out: LogEntry[] = [];
+    for (const e of p.entries) {
+      if (out.length >= limit) break;
+      if (e.offset >= fromOffset) out.push({ ...e });
+    }
+    return out;
+  }
+  async offsetForTimestamp(topic: string, partition: number, timestamp: number): Promise<number> {
+    const p = this.partition(topic, partition);
+    if (!p) return 0;
+    return p.entries.find((e) => e.message.timestamp >= timestamp)?.offset ?? p.next;
+  }
+  async loadPartitionBounds(): Promise<PartitionBounds[]> {
+    return [...this.partitions.entries()].map(([key, p]) => {
+      const [topic, partition] = key.split('\0') as [string, string];
+      return { topic, partition: Number(partition), first: p.entries[0]?.offset ?? p.next, next: p.next };
+    });
+  }
+  trimLog(topic: string, partition: number, beforeOffset: number): void {
+    const p = this.partition(topic, partition);
+    if (!p) return;
+    p.entries = p.entries.filter((e) => e.offset >= beforeOffset);
+    p.first = p.entries[0]?.offset ?? p.next;
+  }
+  async applyRetention(topic: string, partition: number, olderThan: number, maxBytes: number): Promise<number> {
+    const p = this.partition(topic, partition);
+    if (!p) return 0;
+    let start = 0;
+    if (olderThan > 0) while (start < p.entries.length && p.entries[start]!.message.timestamp < olderThan) start++;
+    if (maxBytes > 0) {
+      let bytes = 0;
+      for (let i = start; i < p.entries.length; i++) bytes += p.entries[i]!.message.payload.length;
+      while (start < p.entries.length && bytes > maxBytes) bytes -= p.entries[start++]!.message.payload.length;
+    }
+    p.entries = p.entries.slice(start);
+    p.first = p.entries[0]?.offset ?? p.next;
+    return p.first;
+  }
+
+  saveCursor(cursor: LogCursor): void {
+    let byClient = this.cursors.get(cursor.clientId);
+    if (!byClient) this.cursors.set(cursor.clientId, (byClient = new Map()));
+    byClient.set(`${cursor.topic}\0${cursor.partition}`, { ...cursor });
+  }
+  async loadCursors(clientId: string): Promise<LogCursor[]> {
+    return [...(this.cursors.get(clientId)?.values() ?? [])].map((c) => ({ ...c }));
   }
 }

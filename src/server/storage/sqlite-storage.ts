@@ -21,6 +21,10 @@ import Database from 'better-sqlite3';
 import { RobustMQError } from '../../lib/errors.js';
 import type { Message, MessageProperties, QoS } from '../message.js';
 import type {
+  LogCursor,
+  LogEntry,
+  PartitionBounds,
+  TopicRecord,
   SessionMessage,
   SessionRecord,
   StorageAdapter,
@@ -396,6 +400,10 @@ export class SqliteStorage implements StorageAdapter {
     });
   }
 
+  hasUnflushedWrites(): boolean {
+    return this.queue.length > 0; // commits are synchronous: a write is durable once dequeued
+  }
+
   // ----- the write queue and group commit
 
   private enqueue(op: Op): void {
@@ -592,5 +600,40 @@ export class SqliteStorage implements StorageAdapter {
     return this.read('incoming QoS 2 ids', (s) =>
       (s.loadQos2.all(clientId) as { packet_id: number }[]).map((r) => r.packet_id),
     );
+  }
+
+  // TODO(topic logs): being written; these throw until then.
+  saveTopic(_topic: TopicRecord): void {
+    throw new Error('not implemented');
+  }
+  deleteTopic(_name: string): void {
+    throw new Error('not implemented');
+  }
+  loadTopics(): Promise<TopicRecord[]> {
+    return Promise.resolve([]);
+  }
+  appendLog(_entry: LogEntry): void {
+    throw new Error('not implemented');
+  }
+  readLog(_topic: string, _partition: number, _fromOffset: number, _limit: number): Promise<LogEntry[]> {
+    throw new Error('not implemented');
+  }
+  offsetForTimestamp(_topic: string, _partition: number, _timestamp: number): Promise<number> {
+    throw new Error('not implemented');
+  }
+  loadPartitionBounds(): Promise<PartitionBounds[]> {
+    return Promise.resolve([]);
+  }
+  trimLog(_topic: string, _partition: number, _beforeOffset: number): void {
+    throw new Error('not implemented');
+  }
+  applyRetention(_topic: string, _partition: number, _olderThan: number, _maxBytes: number): Promise<number> {
+    throw new Error('not implemented');
+  }
+  saveCursor(_cursor: LogCursor): void {
+    throw new Error('not implemented');
+  }
+  loadCursors(_clientId: string): Promise<LogCursor[]> {
+    return Promise.resolve([]);
   }
 }

@@ -42,12 +42,51 @@ export interface SessionMessage {
   state?: 'publish' | 'pubrel';
 }
 
+/** A created topic: its messages are kept in an append-only log split into partitions. */
+export interface TopicRecord {
+  name: string;
+  /** At least 1. */
+  partitions: number;
+  /** Log entries older than this many milliseconds are removed; 0 = no age limit. */
+  retentionMs: number;
+  /** Bytes of payload kept per partition, oldest removed first; 0 = no size limit. */
+  retentionBytes: number;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+}
+
+/** One message in a topic log. Offsets are assigned by the broker: 0, 1, 2... per partition, never reused. */
+export interface LogEntry {
+  topic: string;
+  partition: number;
+  offset: number;
+  message: Message;
+}
+
+/** The offsets a partition holds: `first` is the oldest kept, `next` the one the next append gets. */
+export interface PartitionBounds {
+  topic: string;
+  partition: number;
+  first: number;
+  next: number;
+}
+
+/** Where a persistent session is in one partition: the next offset it has to receive. */
+export interface LogCursor {
+  clientId: string;
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
 export interface StorageAdapter {
   readonly engine: string;
   open(): Promise<void>;
   close(): Promise<void>;
   /** Resolves once every write issued before this call is durable. */
   flush(): Promise<void>;
+  /** True while some write issued is not yet known to be durable (always false for memory). */
+  hasUnflushedWrites(): boolean;
 
   putRetained(message: Message): void;
   deleteRetained(topic: string): void;
@@ -67,4 +106,29 @@ export interface StorageAdapter {
   addIncomingQos2(clientId: string, packetId: number): void;
   removeIncomingQos2(clientId: string, packetId: number): void;
   loadIncomingQos2(clientId: string): Promise<number[]>;
+
+  /** Topics and their logs. deleteTopic removes the topic, its log and every cursor on it. */
+  saveTopic(topic: TopicRecord): void;
+  deleteTopic(name: string): void;
+  loadTopics(): Promise<TopicRecord[]>;
+  appendLog(entry: LogEntry): void;
+  /** Entries of one partition with offset >= fromOffset, in offset order, at most `limit`. */
+  readLog(topic: string, partition: number, fromOffset: number, limit: number): Promise<LogEntry[]>;
+  /** The first offset whose message timestamp is >= `timestamp`; the partition's next offset if none. */
+  offsetForTimestamp(topic: string, partition: number, timestamp: number): Promise<number>;
+  /**
+   * Every partition ever appended to, even when retention has emptied it (then first = next): the
+   * engine keeps `next` so that an offset is never handed out twice. Partitions never written to are absent.
+   */
+  loadPartitionBounds(): Promise<PartitionBounds[]>;
+  /** Removes the entries of one partition with offset < beforeOffset. */
+  trimLog(topic: string, partition: number, beforeOffset: number): void;
+  /**
+   * Applies retention to one partition: entries with timestamp < olderThan (when > 0) go, then the
+   * oldest go until the payload bytes kept are <= maxBytes (when > 0). Resolves to the new first offset.
+   */
+  applyRetention(topic: string, partition: number, olderThan: number, maxBytes: number): Promise<number>;
+  /** Log cursors of sessions; deleteSession also removes the session's cursors. */
+  saveCursor(cursor: LogCursor): void;
+  loadCursors(clientId: string): Promise<LogCursor[]>;
 }
