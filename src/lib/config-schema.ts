@@ -78,9 +78,22 @@ export const SysSchema = z
 
 export const StorageSchema = z
   .object({
-    engine: z.enum(['memory']).default('memory'),
+    engine: z.enum(['memory', 'sqlite', 'postgres']).default('sqlite'),
+    /** Longest wait, in milliseconds, before queued writes are committed together (group commit). */
+    commit_interval_ms: positiveInt.max(1000).default(2),
+    /** postgres engine: the connection URL, e.g. postgres://user:password@127.0.0.1:5432/robustmq. */
+    postgres_url: z.string().default(''),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.engine === 'postgres' && s.postgres_url === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['postgres_url'],
+        message: 'is required when storage.engine is "postgres" (e.g. postgres://user:password@127.0.0.1:5432/robustmq)',
+      });
+    }
+  });
 
 export const ConfigSchema = z
   .object({

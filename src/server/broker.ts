@@ -17,7 +17,7 @@ import { TopicTrie } from './routing/topic-trie.js';
 import type { Delivery } from './session/delivery.js';
 import type { Session } from './session/session.js';
 import { SessionManager } from './session/session-manager.js';
-import { MemoryStorage } from './storage/memory-storage.js';
+import { createStorage } from './storage/create-storage.js';
 import type { StorageAdapter } from './storage/storage-adapter.js';
 import { TcpListener } from './transport/tcp-listener.js';
 
@@ -49,7 +49,7 @@ export class Broker {
   ) {
     this.log = options.logger ?? createLogger(config.node.log_level);
     this.metrics = new Metrics(this.log);
-    this.storage = options.storage ?? new MemoryStorage();
+    this.storage = options.storage ?? createStorage(config, this.log);
     this.sessions = new SessionManager(this);
     this.dispatcher = new Dispatcher(this.router, this.sessions, config.shared.strategy);
     this.sys = new SysPublisher(this);
@@ -62,6 +62,7 @@ export class Broker {
   async start(): Promise<void> {
     await this.storage.open();
     for (const m of await this.storage.loadRetained()) this.retained.set(m);
+    await this.sessions.restore();
     const { bind, port } = this.config.mqtt;
     const tcp = new TcpListener(this, bind, port);
     await tcp.listen();

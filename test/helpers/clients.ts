@@ -74,10 +74,10 @@ export function delay(ms: number): Promise<void> {
 }
 
 /** Poll until fn() is truthy, or fail after ms. */
-export async function until(fn: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+export async function until(fn: () => boolean, ms = 5000, what: string | (() => string) = 'condition'): Promise<void> {
   const end = Date.now() + ms;
   while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await delay(20);
   }
 }

@@ -43,7 +43,7 @@ describe('configuration: defaults', () => {
     assert.equal(config.limits.max_packet_size, 1_048_576);
     assert.equal(config.limits.max_qos, 2);
     assert.equal(config.shared.strategy, 'round_robin');
-    assert.equal(config.storage.engine, 'memory');
+    assert.equal(config.storage.engine, 'sqlite');
   });
 
   it('ignores environment variables that are not ROBUSTMQ_<SECTION>_<KEY> of a broker section', () => {

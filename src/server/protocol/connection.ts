@@ -52,6 +52,9 @@ export class Connection implements SessionOutput {
   private parsed: Packet | null = null;
   private parseError: Error | null = null;
   private corked = false;
+  /** Acknowledgements waiting for storage to make durable what they acknowledge, in order. */
+  private heldAcks: Buffer[] | null = null;
+  private ackFlushing = false;
   /** Reading is paused while our writes to a client that does not read pile up. */
   private readPaused = false;
   bytesIn = 0;
@@ -205,6 +208,40 @@ export class Connection implements SessionOutput {
     this.socket.write(buf);
     this.bytesOut += buf.length;
     this.broker.metrics.bytesSent += buf.length;
+  }
+
+  /**
+   * Write the acknowledgement (PUBACK, PUBREC, PUBCOMP) of an inbound packet once what it acknowledges
+   * is durable: while storage holds unflushed writes, it waits for the next flush. Acknowledgements
+   * keep their order [MQTT-4.6.0-2], so one that needs no wait still goes after those held.
+   */
+  writeAck(buf: Buffer): void {
+    if (!this.ackFlushing && !this.broker.storage.hasUnflushedWrites()) {
+      this.write(buf);
+      return;
+    }
+    (this.heldAcks ??= []).push(buf);
+    if (!this.ackFlushing) this.flushHeldAcks();
+  }
+
+  private flushHeldAcks(): void {
+    const batch = this.heldAcks!;
+    this.heldAcks = null;
+    this.ackFlushing = true;
+    this.broker.storage.flush().then(
+      () => {
+        this.ackFlushing = false;
+        for (const buf of batch) this.write(buf);
+        if (this.heldAcks) this.flushHeldAcks();
+      },
+      (err: unknown) => {
+        // nothing is acknowledged that is not stored: the client will send it again
+        this.ackFlushing = false;
+        this.heldAcks = null;
+        this.log.error({ err }, 'storage failed: closing the connection without acknowledging');
+        this.disconnect(RC.UNSPECIFIED_ERROR, 'storage unavailable');
+      },
+    );
   }
 
   uncork(): void {

@@ -52,7 +52,7 @@ export function handlePublishFrame(conn: Connection, frame: Buffer): void {
   if (p.qos === 2) {
     if (conn.session!.incomingQos2.has(p.packetId)) {
       // a re-sent PUBLISH whose PUBREL has not come yet: not delivered twice [MQTT-4.3.3-9]
-      conn.write(encodeAck(PUBREC, p.packetId, 0, conn.v5));
+      conn.writeAck(encodeAck(PUBREC, p.packetId, 0, conn.v5));
       return;
     }
     if (conn.v5 && conn.session!.incomingQos2.size >= limits.receive_maximum) {
@@ -82,13 +82,13 @@ export function handlePublishFrame(conn: Connection, frame: Buffer): void {
   }
 
   if (p.qos === 1) {
-    conn.write(encodeAck(PUBACK, p.packetId, reason, conn.v5));
+    conn.writeAck(encodeAck(PUBACK, p.packetId, reason, conn.v5));
   } else if (p.qos === 2) {
     if (reason < 0x80) {
       conn.session!.incomingQos2.add(p.packetId);
       if (conn.session!.persistent) broker.storage.addIncomingQos2(conn.clientId, p.packetId);
     }
-    conn.write(encodeAck(PUBREC, p.packetId, reason, conn.v5));
+    conn.writeAck(encodeAck(PUBREC, p.packetId, reason, conn.v5));
   }
 }
 
@@ -114,7 +114,7 @@ export function handleAckFrame(conn: Connection, frame: Buffer, type: number): v
       // [MQTT-4.3.3-11] answer PUBREL with PUBCOMP; v5: 0x92 when the id is unknown
       const known = session.incomingQos2.delete(packetId);
       if (known && session.persistent) conn.broker.storage.removeIncomingQos2(conn.clientId, packetId);
-      conn.write(encodeAck(PUBCOMP, packetId, known ? 0 : RC.PACKET_IDENTIFIER_NOT_FOUND, conn.v5));
+      conn.writeAck(encodeAck(PUBCOMP, packetId, known ? 0 : RC.PACKET_IDENTIFIER_NOT_FOUND, conn.v5));
       break;
     }
     case PUBCOMP:

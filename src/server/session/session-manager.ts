@@ -1,6 +1,8 @@
 // All sessions of this node by client id: open (new, resume, takeover), end, expiry timers and
 // will scheduling ([MQTT-3.1.2-4..6], [MQTT-3.1.3-9], [MQTT-3.1.4-3]).
+import { parseSubscriptionFilter } from '../../lib/topic.js';
 import { createMessage } from '../message.js';
+import type { Subscription } from '../routing/subscription.js';
 import type { Broker } from '../broker.js';
 import type { Connection } from '../protocol/connection.js';
 import { RC } from '../protocol/reason-codes.js';
@@ -94,23 +96,71 @@ export class SessionManager {
       this.end(session, 'expired');
       return;
     }
-    if (session.will) this.scheduleWill(session);
-    if (session.expiryInterval !== NEVER_EXPIRES) {
-      const onExpiry = () => this.end(session, 'expired');
-      setLongTimeout(session.expiryInterval * 1000, (t) => (session.expiryTimer = t), onExpiry);
-    }
+    if (session.will) this.scheduleWill(session, 0);
+    this.scheduleExpiry(session, 0);
     this.persist(session);
   }
 
-  private scheduleWill(session: Session): void {
+  /** The session ends `expiryInterval` seconds after its disconnect, `elapsedMs` of which have passed. */
+  private scheduleExpiry(session: Session, elapsedMs: number): void {
+    if (session.expiryInterval === NEVER_EXPIRES) return;
+    const onExpiry = () => this.end(session, 'expired');
+    setLongTimeout(Math.max(0, session.expiryInterval * 1000 - elapsedMs), (t) => (session.expiryTimer = t), onExpiry);
+  }
+
+  private scheduleWill(session: Session, elapsedMs: number): void {
     const will = session.will!;
-    if (will.delay === 0) {
+    const wait = will.delay * 1000 - elapsedMs;
+    if (wait <= 0) {
       this.publishWill(session);
       return;
     }
     // [MQTT-3.1.3-9] published after the Will Delay Interval or at session end, whichever is first
     const onDelay = () => this.publishWill(session);
-    setLongTimeout(will.delay * 1000, (t) => (session.willTimer = t), onDelay);
+    setLongTimeout(wait, (t) => (session.willTimer = t), onDelay);
+  }
+
+  /**
+   * Bring back the persistent sessions of storage after a (re)start: subscriptions into the router,
+   * pending messages, incoming QoS 2 ids, and their clocks. Expiry and will delay count from the
+   * stored disconnect time; a session whose connection was still open when the broker went away
+   * counts from now (the moment it was lost is unknown), and its will is due, as for any connection
+   * that ended without DISCONNECT [MQTT-3.1.2-8]. Sessions already past their expiry end now.
+   */
+  async restore(): Promise<void> {
+    const { storage, router, log } = this.broker;
+    const now = Date.now();
+    const clocks: { session: Session; elapsed: number }[] = [];
+    for (const r of await storage.loadSessions()) {
+      const session = new Session(r.clientId, r.protocolVersion, r.expiryInterval, this.ctx);
+      session.disconnectedAt = r.disconnectedAt ?? now;
+      session.will = r.will;
+      for (const stored of r.subscriptions) {
+        const parsed = parseSubscriptionFilter(stored.rawFilter);
+        if (!parsed.ok) {
+          log.warn({ clientId: r.clientId, filter: stored.rawFilter }, 'stored subscription is not valid: skipped');
+          continue;
+        }
+        const sub: Subscription = { clientId: r.clientId, filter: parsed.filter, group: parsed.group, ...stored };
+        session.subscriptions.set(sub.rawFilter, sub);
+        router.add(sub);
+      }
+      session.restore(await storage.loadSessionMessages(r.clientId), await storage.loadIncomingQos2(r.clientId));
+      this.sessions.set(r.clientId, session);
+      this.stored.add(session);
+      if (r.disconnectedAt === undefined) this.persist(session);
+      clocks.push({ session, elapsed: Math.max(0, now - session.disconnectedAt) });
+    }
+    // wills and expiries once every session is back, so a will reaches restored subscribers
+    for (const { session, elapsed } of clocks) {
+      if (session.expiryInterval !== NEVER_EXPIRES && elapsed >= session.expiryInterval * 1000) {
+        this.end(session, 'expired');
+        continue;
+      }
+      if (session.will) this.scheduleWill(session, elapsed);
+      this.scheduleExpiry(session, elapsed);
+    }
+    if (clocks.length > 0) log.info({ sessions: this.sessions.size }, 'sessions restored from storage');
   }
 
   private publishWill(session: Session): void {
@@ -119,6 +169,8 @@ export class SessionManager {
     session.will = undefined;
     if (session.willTimer) clearTimeout(session.willTimer);
     session.willTimer = undefined;
+    // sent once: a restart must not send it again
+    if (this.sessions.get(session.clientId) === session) this.persist(session);
     const m = will.message;
     this.broker.log.debug({ clientId: session.clientId, topic: m.topic }, 'publishing will message');
     this.broker.publish(

@@ -2,7 +2,7 @@
 // QoS 2 packet ids awaiting PUBREL, will and expiry. Survives its connection when persistent.
 import { isExpired, type Message, type QoS } from '../message.js';
 import type { Subscription } from '../routing/subscription.js';
-import type { StorageAdapter, StoredWill } from '../storage/storage-adapter.js';
+import type { SessionMessage, StorageAdapter, StoredWill } from '../storage/storage-adapter.js';
 import type { Delivery, SessionOutput } from './delivery.js';
 import { Deque } from './deque.js';
 
@@ -320,11 +320,33 @@ export class Session {
     this.incomingQos2.clear();
   }
 
-  private toStored(d: Delivery) {
+  /**
+   * Rebuild what was pending from storage after a restart, in seq order: messages with a packet id
+   * were in flight (re-sent with DUP at the next connection), the others wait in the queue. Nothing
+   * is dropped here even beyond max_queued_messages: these were accepted before the restart.
+   */
+  restore(entries: readonly SessionMessage[], incomingQos2: readonly number[]): void {
+    for (const e of entries) {
+      const d: Delivery = { message: e.message, qos: e.qos, retain: e.message.retain, seq: e.seq };
+      if (e.seq > this.seq) this.seq = e.seq;
+      if (e.packetId !== undefined && !this.inflight.has(e.packetId)) {
+        d.packetId = e.packetId;
+        d.state = e.state ?? 'publish';
+        this.inflight.set(e.packetId, d);
+        this.nextPacketId = e.packetId === 65535 ? 1 : e.packetId + 1;
+      } else {
+        this.queue.push(d);
+      }
+    }
+    for (const id of incomingQos2) this.incomingQos2.add(id);
+  }
+
+  private toStored(d: Delivery): SessionMessage {
     return {
       clientId: this.clientId,
       seq: d.seq,
-      message: d.message,
+      // the RETAIN flag to send is kept in the stored message's own flag
+      message: d.retain === d.message.retain ? d.message : { ...d.message, retain: d.retain },
       qos: d.qos,
       packetId: d.packetId,
       state: d.state,

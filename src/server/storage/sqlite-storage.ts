@@ -15,6 +15,9 @@
 //   file; such a file is never written to, overwritten or deleted (the header is checked before SQLite
 //   opens it, and nothing is written before the first read has succeeded).
 // - A failed commit is sticky: the batch is rolled back and every later flush() rejects with the error.
+// - Topic logs (migration 2): appends, trims and cursors are queued like every write; applyRetention
+//   commits the queue, then removes in a transaction of its own. Each partition's `next` is kept in
+//   log_partitions even once retention has emptied it, so an offset is never handed out twice.
 import { accessSync, closeSync, constants, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -82,9 +85,53 @@ const MIGRATIONS: readonly string[] = [
      packet_id INTEGER NOT NULL,
      PRIMARY KEY (client_id, packet_id)
    ) WITHOUT ROWID;`,
+  // 2: topic logs. topic_log is a rowid table: its rows carry whole payloads, and a WITHOUT ROWID table
+  // keeps rows in its interior pages too (a low fan-out for large rows). msg_topic is the message's
+  // topic when it is not the log's name (NULL otherwise). log_partitions keeps `next` once retention
+  // has emptied a partition (offsets are never reused) and the payload bytes it holds (for retention).
+  `CREATE TABLE topics (
+     name TEXT PRIMARY KEY NOT NULL,
+     partitions INTEGER NOT NULL,
+     retention_ms INTEGER NOT NULL,
+     retention_bytes INTEGER NOT NULL,
+     created_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE topic_log (
+     topic TEXT NOT NULL,
+     partition INTEGER NOT NULL,
+     offset INTEGER NOT NULL,
+     msg_topic TEXT,
+     payload BLOB NOT NULL,
+     qos INTEGER NOT NULL,
+     retain INTEGER NOT NULL,
+     properties TEXT,
+     origin TEXT NOT NULL,
+     timestamp INTEGER NOT NULL,
+     expires_at INTEGER,
+     PRIMARY KEY (topic, partition, offset)
+   );
+   CREATE INDEX topic_log_time ON topic_log (topic, partition, timestamp, offset);
+   CREATE TABLE log_partitions (
+     topic TEXT NOT NULL,
+     partition INTEGER NOT NULL,
+     first_offset INTEGER NOT NULL,
+     next_offset INTEGER NOT NULL,
+     bytes INTEGER NOT NULL,
+     PRIMARY KEY (topic, partition)
+   ) WITHOUT ROWID;
+   CREATE TABLE log_cursors (
+     client_id TEXT NOT NULL,
+     topic TEXT NOT NULL,
+     partition INTEGER NOT NULL,
+     offset INTEGER NOT NULL,
+     PRIMARY KEY (client_id, topic, partition)
+   ) WITHOUT ROWID;
+   CREATE INDEX log_cursors_topic ON log_cursors (topic);`,
 ];
 
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
+/** Every migration, for tests that build a database as an older broker left it. */
+export const SQLITE_MIGRATIONS = MIGRATIONS;
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
@@ -97,7 +144,12 @@ type Op =
   | { k: 'update'; clientId: string; seq: number; change: Pick<SessionMessage, 'packetId' | 'state'> }
   | { k: 'deleteMessage'; clientId: string; seq: number }
   | { k: 'addQos2'; clientId: string; packetId: number }
-  | { k: 'removeQos2'; clientId: string; packetId: number };
+  | { k: 'removeQos2'; clientId: string; packetId: number }
+  | { k: 'saveTopic'; t: TopicRecord }
+  | { k: 'deleteTopic'; name: string }
+  | { k: 'appendLog'; e: LogEntry }
+  | { k: 'trimLog'; topic: string; partition: number; before: number }
+  | { k: 'saveCursor'; c: LogCursor };
 
 interface MessageRow {
   topic: string;
@@ -128,8 +180,28 @@ interface SessionMessageRow extends Omit<MessageRow, 'qos'> {
   state: string | null;
 }
 
-/** MessageProperties as JSON: correlationData as base64, user properties as an ordered array of pairs. */
-/** The columns a Message is stored in (retained and session_messages); the QoS column is named by the caller. */
+interface TopicRow {
+  name: string;
+  partitions: number;
+  retention_ms: number;
+  retention_bytes: number;
+  created_at: number;
+}
+
+interface LogRow extends MessageRow {
+  offset: number;
+  msg_topic: string | null;
+}
+
+interface PartitionRow {
+  topic: string;
+  partition: number;
+  first_offset: number;
+  next_offset: number;
+  bytes: number;
+}
+
+/** The columns a Message is stored in (retained, session_messages, topic_log); the QoS column is named by the caller. */
 function messageColumns(m: Message) {
   return {
     topic: m.topic,
@@ -142,6 +214,7 @@ function messageColumns(m: Message) {
   };
 }
 
+/** MessageProperties as JSON: correlationData as base64, user properties as an ordered array of pairs. */
 function encodeProperties(p: MessageProperties | undefined): string | null {
   if (p === undefined) return null;
   const { correlationData, ...rest } = p;
@@ -363,6 +436,76 @@ export class SqliteStorage implements StorageAdapter {
       addQos2: db.prepare('INSERT OR IGNORE INTO incoming_qos2 (client_id, packet_id) VALUES (?, ?)'),
       removeQos2: db.prepare('DELETE FROM incoming_qos2 WHERE client_id = ? AND packet_id = ?'),
       loadQos2: db.prepare('SELECT packet_id FROM incoming_qos2 WHERE client_id = ? ORDER BY packet_id'),
+      deleteSessionCursors: db.prepare('DELETE FROM log_cursors WHERE client_id = ?'),
+
+      saveTopic: db.prepare(
+        `INSERT INTO topics (name, partitions, retention_ms, retention_bytes, created_at)
+         VALUES (@name, @partitions, @retention_ms, @retention_bytes, @created_at)
+         ON CONFLICT (name) DO UPDATE SET partitions = excluded.partitions, retention_ms = excluded.retention_ms,
+           retention_bytes = excluded.retention_bytes, created_at = excluded.created_at`,
+      ),
+      deleteTopic: db.prepare('DELETE FROM topics WHERE name = ?'),
+      deleteTopicLog: db.prepare('DELETE FROM topic_log WHERE topic = ?'),
+      deleteTopicPartitions: db.prepare('DELETE FROM log_partitions WHERE topic = ?'),
+      deleteTopicCursors: db.prepare('DELETE FROM log_cursors WHERE topic = ?'),
+      loadTopics: db.prepare('SELECT * FROM topics ORDER BY name'),
+      // an offset is written once: a second append of it is ignored (and not counted in the bytes)
+      appendLog: db.prepare(
+        `INSERT OR IGNORE INTO topic_log (topic, partition, offset, msg_topic, payload, qos, retain, properties, origin,
+           timestamp, expires_at)
+         VALUES (@topic, @partition, @offset, @msg_topic, @payload, @qos, @retain, @properties, @origin, @timestamp,
+           @expires_at)`,
+      ),
+      // first_offset moves only when the partition was empty (first = next)
+      appendPartition: db.prepare(
+        `INSERT INTO log_partitions (topic, partition, first_offset, next_offset, bytes)
+         VALUES (@topic, @partition, @offset, @offset + 1, @bytes)
+         ON CONFLICT (topic, partition) DO UPDATE SET
+           first_offset = CASE WHEN first_offset >= next_offset THEN excluded.first_offset ELSE first_offset END,
+           next_offset = max(next_offset, excluded.next_offset),
+           bytes = bytes + excluded.bytes`,
+      ),
+      readLog: db.prepare(
+        `SELECT offset, msg_topic, topic, payload, qos, retain, properties, origin, timestamp, expires_at
+         FROM topic_log WHERE topic = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?`,
+      ),
+      // the covering time index: cost proportional to the entries at or after the timestamp
+      offsetForTimestamp: db.prepare(
+        `SELECT p.next_offset AS next,
+           (SELECT min(l.offset) FROM topic_log AS l INDEXED BY topic_log_time
+            WHERE l.topic = p.topic AND l.partition = p.partition AND l.timestamp >= @timestamp) AS found
+         FROM log_partitions AS p WHERE p.topic = @topic AND p.partition = @partition`,
+      ),
+      loadPartitions: db.prepare('SELECT * FROM log_partitions ORDER BY topic, partition'),
+      partition: db.prepare('SELECT * FROM log_partitions WHERE topic = ? AND partition = ?'),
+      bytesBefore: db.prepare(
+        `SELECT coalesce(sum(length(payload)), 0) AS n FROM topic_log
+         WHERE topic = ? AND partition = ? AND offset < ?`,
+      ),
+      deleteLogBefore: db.prepare('DELETE FROM topic_log WHERE topic = ? AND partition = ? AND offset < ?'),
+      // after a removal: bytes as computed by the caller, first = the oldest left (next when none)
+      setKept: db.prepare(
+        `UPDATE log_partitions SET bytes = @bytes,
+           first_offset = coalesce(
+             (SELECT min(offset) FROM topic_log WHERE topic = @topic AND partition = @partition), next_offset)
+         WHERE topic = @topic AND partition = @partition
+         RETURNING first_offset`,
+      ),
+      // the oldest entry at or after a time, walking in offset order (the unary + keeps the time index
+      // out): retention by age costs the entries it removes, not the ones it keeps
+      firstAtOrAfter: db.prepare(
+        `SELECT offset FROM topic_log WHERE topic = ? AND partition = ? AND +timestamp >= ?
+         ORDER BY offset LIMIT 1`,
+      ),
+      sizesFrom: db.prepare(
+        `SELECT offset, length(payload) AS size FROM topic_log WHERE topic = ? AND partition = ? AND offset >= ?
+         ORDER BY offset`,
+      ),
+      saveCursor: db.prepare(
+        `INSERT INTO log_cursors (client_id, topic, partition, offset) VALUES (?, ?, ?, ?)
+         ON CONFLICT (client_id, topic, partition) DO UPDATE SET offset = excluded.offset`,
+      ),
+      loadCursors: db.prepare('SELECT * FROM log_cursors WHERE client_id = ? ORDER BY topic, partition'),
     };
   }
 
@@ -481,6 +624,7 @@ export class SqliteStorage implements StorageAdapter {
         s.deleteSession.run(op.clientId);
         s.deleteSessionMessages.run(op.clientId);
         s.deleteSessionQos2.run(op.clientId);
+        s.deleteSessionCursors.run(op.clientId);
         break;
       case 'append': {
         const { e } = op;
@@ -515,7 +659,62 @@ export class SqliteStorage implements StorageAdapter {
       case 'removeQos2':
         s.removeQos2.run(op.clientId, op.packetId);
         break;
+      case 'saveTopic': {
+        const { t } = op;
+        s.saveTopic.run({
+          name: t.name,
+          partitions: t.partitions,
+          retention_ms: t.retentionMs,
+          retention_bytes: t.retentionBytes,
+          created_at: t.createdAt,
+        });
+        break;
+      }
+      case 'deleteTopic':
+        s.deleteTopic.run(op.name);
+        s.deleteTopicLog.run(op.name);
+        s.deleteTopicPartitions.run(op.name);
+        s.deleteTopicCursors.run(op.name);
+        break;
+      case 'appendLog': {
+        const { e } = op;
+        const m = e.message;
+        const inserted = s.appendLog.run({
+          ...messageColumns(m),
+          topic: e.topic,
+          partition: e.partition,
+          offset: e.offset,
+          msg_topic: m.topic === e.topic ? null : m.topic,
+          qos: m.qos,
+        });
+        if (inserted.changes > 0) {
+          s.appendPartition.run({ topic: e.topic, partition: e.partition, offset: e.offset, bytes: m.payload.length });
+        }
+        break;
+      }
+      case 'trimLog':
+        this.removeBefore(op.topic, op.partition, op.before);
+        break;
+      case 'saveCursor': {
+        const { c } = op;
+        s.saveCursor.run(c.clientId, c.topic, c.partition, c.offset);
+        break;
+      }
     }
+  }
+
+  /**
+   * Removes the entries of a partition with offset < before and keeps its bytes and first offset right.
+   * Returns the partition's first offset after it (undefined for a partition never appended to).
+   */
+  private removeBefore(topic: string, partition: number, before: number, keptBytes?: number): number | undefined {
+    const s = this.stmts!;
+    const p = s.partition.get(topic, partition) as PartitionRow | undefined;
+    if (!p) return undefined;
+    if (before <= p.first_offset) return p.first_offset;
+    const bytes = keptBytes ?? p.bytes - (s.bytesBefore.get(topic, partition, before) as { n: number }).n;
+    s.deleteLogBefore.run(topic, partition, before);
+    return (s.setKept.get({ topic, partition, bytes }) as { first_offset: number }).first_offset;
   }
 
   /** Commits what is queued, then reads: a load sees every write issued before it. */
@@ -602,38 +801,102 @@ export class SqliteStorage implements StorageAdapter {
     );
   }
 
-  // TODO(topic logs): being written; these throw until then.
-  saveTopic(_topic: TopicRecord): void {
-    throw new Error('not implemented');
+  // ----- topics and their logs
+
+  saveTopic(topic: TopicRecord): void {
+    this.enqueue({ k: 'saveTopic', t: { ...topic } });
   }
-  deleteTopic(_name: string): void {
-    throw new Error('not implemented');
+  deleteTopic(name: string): void {
+    this.enqueue({ k: 'deleteTopic', name });
   }
   loadTopics(): Promise<TopicRecord[]> {
-    return Promise.resolve([]);
+    return this.read('topics', (s) =>
+      (s.loadTopics.all() as TopicRow[]).map((r) => ({
+        name: r.name,
+        partitions: r.partitions,
+        retentionMs: r.retention_ms,
+        retentionBytes: r.retention_bytes,
+        createdAt: r.created_at,
+      })),
+    );
   }
-  appendLog(_entry: LogEntry): void {
-    throw new Error('not implemented');
+
+  /** The hot path (once per message published to a logged topic): one queued op, two prepared statements at commit. */
+  appendLog(entry: LogEntry): void {
+    this.enqueue({ k: 'appendLog', e: { ...entry } });
   }
-  readLog(_topic: string, _partition: number, _fromOffset: number, _limit: number): Promise<LogEntry[]> {
-    throw new Error('not implemented');
+  readLog(topic: string, partition: number, fromOffset: number, limit: number): Promise<LogEntry[]> {
+    if (!(limit > 0)) return this.read('a topic log', () => []);
+    const max = Number.isSafeInteger(limit) ? limit : -1; // LIMIT -1: no limit
+    return this.read('a topic log', (s) =>
+      (s.readLog.all(topic, partition, fromOffset, max) as LogRow[]).map((r) => ({
+        topic,
+        partition,
+        offset: r.offset,
+        message: rowToMessage(r.msg_topic === null ? r : { ...r, topic: r.msg_topic }),
+      })),
+    );
   }
-  offsetForTimestamp(_topic: string, _partition: number, _timestamp: number): Promise<number> {
-    throw new Error('not implemented');
+  offsetForTimestamp(topic: string, partition: number, timestamp: number): Promise<number> {
+    return this.read('a topic log', (s) => {
+      const row = s.offsetForTimestamp.get({ topic, partition, timestamp }) as
+        { next: number; found: number | null } | undefined;
+      return row === undefined ? 0 : (row.found ?? row.next);
+    });
   }
   loadPartitionBounds(): Promise<PartitionBounds[]> {
-    return Promise.resolve([]);
+    return this.read('partition bounds', (s) =>
+      (s.loadPartitions.all() as PartitionRow[]).map((r) => ({
+        topic: r.topic,
+        partition: r.partition,
+        first: r.first_offset,
+        next: r.next_offset,
+      })),
+    );
   }
-  trimLog(_topic: string, _partition: number, _beforeOffset: number): void {
-    throw new Error('not implemented');
+  trimLog(topic: string, partition: number, beforeOffset: number): void {
+    this.enqueue({ k: 'trimLog', topic, partition, before: beforeOffset });
   }
-  applyRetention(_topic: string, _partition: number, _olderThan: number, _maxBytes: number): Promise<number> {
-    throw new Error('not implemented');
+  /** Commits what is queued, then removes in a transaction of its own (durable when it resolves). */
+  applyRetention(topic: string, partition: number, olderThan: number, maxBytes: number): Promise<number> {
+    return this.read('a topic log to apply retention', (s) =>
+      this.db!.transaction(() => {
+        const p = s.partition.get(topic, partition) as PartitionRow | undefined;
+        if (!p) return 0;
+        let cut = p.first_offset;
+        let kept = p.bytes;
+        if (olderThan > 0) {
+          const row = s.firstAtOrAfter.get(topic, partition, olderThan) as { offset: number } | undefined;
+          cut = row?.offset ?? p.next_offset;
+          if (cut > p.first_offset) kept -= (s.bytesBefore.get(topic, partition, cut) as { n: number }).n;
+        }
+        if (maxBytes > 0 && kept > maxBytes) {
+          let next = p.next_offset; // every entry goes unless one is reached with the rest small enough
+          for (const r of s.sizesFrom.iterate(topic, partition, cut) as IterableIterator<{
+            offset: number;
+            size: number;
+          }>) {
+            if (kept <= maxBytes) {
+              next = r.offset;
+              break;
+            }
+            kept -= r.size;
+          }
+          cut = next;
+        }
+        return this.removeBefore(topic, partition, cut, kept) ?? 0;
+      }).immediate(),
+    );
   }
-  saveCursor(_cursor: LogCursor): void {
-    throw new Error('not implemented');
+
+  saveCursor(cursor: LogCursor): void {
+    this.enqueue({ k: 'saveCursor', c: { ...cursor } });
   }
-  loadCursors(_clientId: string): Promise<LogCursor[]> {
-    return Promise.resolve([]);
+  loadCursors(clientId: string): Promise<LogCursor[]> {
+    return this.read('log cursors', (s) =>
+      (s.loadCursors.all(clientId) as { client_id: string; topic: string; partition: number; offset: number }[]).map(
+        (r) => ({ clientId: r.client_id, topic: r.topic, partition: r.partition, offset: r.offset }),
+      ),
+    );
   }
 }
