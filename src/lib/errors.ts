@@ -10,6 +10,9 @@ export const ErrorCodes = {
   RMQ_ERR_PACKET_TOO_LARGE: 'a packet exceeds the maximum packet size',
   RMQ_ERR_TOPIC_INVALID: 'a topic name or topic filter is invalid',
   RMQ_ERR_STORAGE: 'the storage engine failed',
+  RMQ_ERR_TOPIC_EXISTS: 'a topic with this name has been created already',
+  RMQ_ERR_TOPIC_NOT_FOUND: 'no topic with this name has been created',
+  RMQ_ERR_INVALID_ARGUMENT: 'an argument of an admin operation is invalid',
   RMQ_ERR_SHUTDOWN: 'the broker is shutting down',
 } as const;
 

@@ -13,6 +13,7 @@ import { RC } from './protocol/reason-codes.js';
 import { Dispatcher } from './routing/dispatcher.js';
 import { RetainedIndex } from './routing/retained-index.js';
 import type { Subscription } from './routing/subscription.js';
+import { TopicLogs } from './routing/topic-logs.js';
 import { TopicTrie } from './routing/topic-trie.js';
 import type { Delivery } from './session/delivery.js';
 import type { Session } from './session/session.js';
@@ -33,6 +34,7 @@ export class Broker {
   readonly storage: StorageAdapter;
   readonly router = new TopicTrie();
   readonly retained = new RetainedIndex();
+  readonly logs: TopicLogs;
   readonly sessions: SessionManager;
   readonly connections = new Set<Connection>();
   readonly version = VERSION;
@@ -51,6 +53,7 @@ export class Broker {
     this.metrics = new Metrics(this.log);
     this.storage = options.storage ?? createStorage(config, this.log);
     this.sessions = new SessionManager(this);
+    this.logs = new TopicLogs(this);
     this.dispatcher = new Dispatcher(this.router, this.sessions, config.shared.strategy);
     this.sys = new SysPublisher(this);
   }
@@ -62,7 +65,9 @@ export class Broker {
   async start(): Promise<void> {
     await this.storage.open();
     for (const m of await this.storage.loadRetained()) this.retained.set(m);
+    await this.logs.load();
     await this.sessions.restore();
+    this.logs.start();
     const { bind, port } = this.config.mqtt;
     const tcp = new TcpListener(this, bind, port);
     await tcp.listen();
@@ -93,6 +98,7 @@ export class Broker {
     this.stopping = true;
     this.log.info({ connections: this.connections.size }, 'shutting down');
     this.sys.stop();
+    this.logs.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     // a listener's close() completes only once all its connections are gone: close them first
     const listenersClosed = Promise.all(this.listeners.map((l) => l.close()));
@@ -144,6 +150,7 @@ export class Broker {
 
   /** Route a message: update the retained store, hand it to matching sessions. */
   publish(msg: Message): number {
+    if (this.logs.size > 0) msg = this.logs.append(msg);
     if (msg.retain) {
       if (msg.payload.length === 0) {
         // [MQTT-3.3.1-6] / [MQTT-3.3.1-10] an empty retained message deletes, and is not stored

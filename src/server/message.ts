@@ -28,6 +28,14 @@ export interface Message {
   readonly timestamp: number;
   /** Milliseconds since the epoch after which it must not be delivered [MQTT-3.3.2-5]. */
   readonly expiresAt?: number;
+  /** Where the message sits in its topic's log, when the topic was created with one. */
+  readonly log?: LogPosition;
+}
+
+/** A message's place in a topic log: partition and offset (the topic is the message's own). */
+export interface LogPosition {
+  readonly partition: number;
+  readonly offset: number;
 }
 
 export function createMessage(fields: Omit<Message, 'timestamp' | 'expiresAt'> & { timestamp?: number }): Message {

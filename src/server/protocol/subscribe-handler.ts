@@ -4,6 +4,7 @@ import type mqtt from 'mqtt-packet';
 import { parseSubscriptionFilter } from '../../lib/topic.js';
 import type { QoS } from '../message.js';
 import type { Subscription } from '../routing/subscription.js';
+import { parseStartFrom, type StartFrom } from '../routing/topic-logs.js';
 import type { Connection } from './connection.js';
 import { PacketError } from './publish-codec.js';
 import { RC } from './reason-codes.js';
@@ -22,6 +23,21 @@ export function handleSubscribe(conn: Connection, packet: mqtt.ISubscribePacket,
   const subscriptionId = packet.properties?.subscriptionIdentifier as number | number[] | undefined;
   if (Array.isArray(subscriptionId)) throw new PacketError(RC.PROTOCOL_ERROR, 'more than one subscription identifier');
   if (subscriptionId === 0) throw new PacketError(RC.PROTOCOL_ERROR, 'subscription identifier 0'); // [MQTT-3.8.2-?]
+  // v5 user property `start-from` (earliest | latest | epoch ms | ISO 8601): where topic logs are read from
+  let startFrom: StartFrom | undefined;
+  try {
+    const raw = packet.properties?.userProperties?.['start-from'];
+    startFrom = parseStartFrom(Array.isArray(raw) ? raw[0] : raw);
+  } catch (err) {
+    const suback: mqtt.ISubackPacket = {
+      cmd: 'suback',
+      messageId: packet.messageId,
+      granted: packet.subscriptions.map(() => RC.IMPLEMENTATION_SPECIFIC_ERROR),
+    };
+    if (conn.requestProblemInformation) suback.properties = { reasonString: (err as Error).message };
+    conn.send(suback);
+    return;
+  }
 
   const granted: number[] = [];
   // a filter repeated in one SUBSCRIBE: the later one replaces the earlier [MQTT-3.8.4-3]
@@ -75,6 +91,9 @@ export function handleSubscribe(conn: Connection, packet: mqtt.ISubscribePacket,
   conn.send(suback);
   for (const { sub, existed } of accepted.values()) broker.subscribe(session, sub, existed);
   broker.sessions.persist(session); // once per packet, not once per filter
+  if (startFrom && broker.logs.size > 0) {
+    for (const { sub } of accepted.values()) broker.logs.subscribedFrom(session, sub, startFrom);
+  }
 }
 
 export function handleUnsubscribe(conn: Connection, packet: mqtt.IUnsubscribePacket, frame: Buffer): void {

@@ -99,6 +99,7 @@ export class SessionManager {
     if (session.will) this.scheduleWill(session, 0);
     this.scheduleExpiry(session, 0);
     this.persist(session);
+    this.broker.logs.pinCursors(session);
   }
 
   /** The session ends `expiryInterval` seconds after its disconnect, `elapsedMs` of which have passed. */
@@ -146,6 +147,9 @@ export class SessionManager {
         router.add(sub);
       }
       session.restore(await storage.loadSessionMessages(r.clientId), await storage.loadIncomingQos2(r.clientId));
+      for (const c of await storage.loadCursors(r.clientId))
+        session.logCursors.set(`${c.topic}\0${c.partition}`, c.offset);
+      this.broker.logs.pinCursors(session);
       this.sessions.set(r.clientId, session);
       this.stored.add(session);
       if (r.disconnectedAt === undefined) this.persist(session);

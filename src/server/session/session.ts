@@ -40,6 +40,10 @@ export class Session {
   private readonly retainedQueue = new Deque<Delivery>();
   /** In-flight PUBLISHes not yet re-sent after a resume, because the new window is smaller. */
   private readonly unsent = new Set<number>();
+  /** Topic-log cursors: `${topic}\0${partition}` → the next offset this session is to receive. */
+  readonly logCursors = new Map<string, number>();
+  /** Partitions being replayed from their log: their live messages are left to the replay. */
+  readonly replaying = new Set<string>();
   private nextPacketId = 1;
   private seq = 0;
   output: SessionOutput | null = null;
@@ -73,11 +77,38 @@ export class Session {
 
   /** Accept a message for this session: send it now, or queue it. */
   deliver(message: Message, qos: QoS, retain: boolean, extra?: Pick<Delivery, 'subscriptionIds' | 'shared'>): void {
+    if (message.log !== undefined && extra?.shared === undefined && !this.takeLogged(message)) return;
     const d: Delivery = { message, qos, retain, seq: ++this.seq, ...extra };
     try {
       this.accept(d);
     } catch (err) {
       // a fault while delivering to this session must not fail the publisher or other sessions
+      this.ctx.onError(this, err);
+    }
+  }
+
+  /**
+   * A live message of a topic log. False when the log delivers it instead: the session is offline
+   * (persistent: it is replayed at the next connection) or is replaying that partition. Else the
+   * session's cursor moves past it, stored with the delivery in the same commit.
+   */
+  private takeLogged(message: Message): boolean {
+    const { partition, offset } = message.log!;
+    const key = `${message.topic}\0${partition}`;
+    if (this.replaying.has(key)) return false;
+    if (!this.persistent) return true;
+    if (!this.output) return false;
+    this.logCursors.set(key, offset + 1);
+    this.ctx.storage.saveCursor({ clientId: this.clientId, topic: message.topic, partition, offset: offset + 1 });
+    return true;
+  }
+
+  /** A message read from a topic log by a replay (its cursor is moved by the replay). */
+  deliverFromLog(message: Message, qos: QoS, retain: boolean, subscriptionIds?: number[]): void {
+    const d: Delivery = { message, qos, retain, seq: ++this.seq, subscriptionIds };
+    try {
+      this.accept(d);
+    } catch (err) {
       this.ctx.onError(this, err);
     }
   }
@@ -313,6 +344,7 @@ export class Session {
 
   /** Drop everything pending (session end or clean start). */
   clear(): void {
+    this.logCursors.clear();
     this.inflight.clear();
     this.unsent.clear();
     this.queue.clear();
