@@ -12,6 +12,8 @@ command -v mosquitto >/dev/null 2>&1 || need_apt+=(mosquitto)
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 command -v make >/dev/null 2>&1 || need_apt+=(make)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
+# the postgres storage tests start a throwaway server from these binaries (test/helpers/postgres.ts)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> installing system packages: ${need_apt[*]}"
   SUDO=""

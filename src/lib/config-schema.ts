@@ -1,6 +1,7 @@
 // The broker's configuration schema: every key, its type, its bounds and its default.
 // docs/configuration.md documents the same keys; keep both in step.
 import { z } from 'zod';
+import { validateTopicFilter } from './topic.js';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().min(1);
@@ -90,10 +91,30 @@ export const StorageSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['postgres_url'],
-        message: 'is required when storage.engine is "postgres" (e.g. postgres://user:password@127.0.0.1:5432/robustmq)',
+        message:
+          'is required when storage.engine is "postgres" (e.g. postgres://user:password@127.0.0.1:5432/robustmq)',
       });
     }
   });
+
+export const TopicsSchema = z
+  .object({
+    /** Topics matching these filters get a log when first published to, as if created with the defaults below. */
+    log_filters: z
+      .array(
+        z.string().refine((f) => validateTopicFilter(f).ok && !f.startsWith('$share/'), {
+          message: 'must be a valid topic filter (not a $share/ filter)',
+        }),
+      )
+      .default([]),
+    /** Partitions of a topic created without a partition count. */
+    default_partitions: positiveInt.max(1024).default(1),
+    /** Log retention by age of a topic created without one, in milliseconds (0 = no limit). Default 7 days. */
+    default_retention_ms: nonNegativeInt.default(604_800_000),
+    /** Log retention in payload bytes per partition of a topic created without one (0 = no limit). */
+    default_retention_bytes: nonNegativeInt.default(0),
+  })
+  .strict();
 
 export const ConfigSchema = z
   .object({
@@ -104,6 +125,7 @@ export const ConfigSchema = z
     shared: SharedSchema.default(SharedSchema.parse({})),
     sys: SysSchema.default(SysSchema.parse({})),
     storage: StorageSchema.default(StorageSchema.parse({})),
+    topics: TopicsSchema.default(TopicsSchema.parse({})),
   })
   .strict();
 

@@ -89,6 +89,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Tree {
           `invalid configuration: ${section}.${key}: must be a number, got "${raw}" (from environment variable ${name})`,
         );
       }
+    } else if (Array.isArray(def)) {
+      // a list: comma-separated
+      value = raw.trim() === '' ? [] : raw.split(',').map((x) => x.trim());
     } else if (typeof def === 'boolean') {
       if (/^(true|1|yes|on)$/i.test(raw)) value = true;
       else if (/^(false|0|no|off)$/i.test(raw)) value = false;

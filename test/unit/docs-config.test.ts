@@ -33,7 +33,8 @@ describe('docs/configuration.md', () => {
       for (const [key, value] of Object.entries(keys as Record<string, unknown>)) {
         const row = text.split('\n').find((l) => new RegExp(`^\\|\\s*\`${key}\`\\s*\\|`).test(l));
         assert.ok(row, `${name}.${key} is not documented`);
-        const shown = value === '' ? '""' : String(value); // an empty string is documented as `""`
+        // an empty string is documented as `""`, a list as JSON (`[]`)
+        const shown = value === '' ? '""' : Array.isArray(value) ? JSON.stringify(value) : String(value);
         assert.ok(row.includes(`\`${shown}\``), `${name}.${key}: default ${shown} not in "${row}"`);
       }
       const documented = [...text.matchAll(/^\|\s*`([a-z_0-9]+)`\s*\|/gm)].map((m) => m[1]);

@@ -1,21 +1,22 @@
-// The storage conformance suite: the same tests run against every StorageAdapter engine (memory,
-// sqlite): retained put/replace/delete/load with every field round-tripping, sessions with their
-// subscriptions and will, session messages in seq order, incoming QoS 2 ids, deleteSession cascading,
-// and loads seeing writes not yet flushed. Then sqlite-only tests: data survives close() and reopen,
-// flush() makes writes visible to a second (read-only) connection, a garbage file is refused with
-// RMQ_ERR_STORAGE and left byte-for-byte unchanged, and migrations run once.
+// The storage conformance suite: the same tests run against every StorageAdapter engine in
+// storageEngines (memory, sqlite, postgres): retained put/replace/delete/load with every field
+// round-tripping, sessions with their subscriptions and will, session messages in seq order, incoming
+// QoS 2 ids, deleteSession cascading, and loads seeing writes not yet flushed. Then sqlite-only tests:
+// data survives close() and reopen, flush() makes writes visible to a second (read-only) connection, a
+// garbage file is refused with RMQ_ERR_STORAGE and left byte-for-byte unchanged, and migrations run once.
+// (postgres-only tests: storage-postgres.test.ts.)
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { isRobustMQError } from '../../src/lib/errors.js';
 import { createMessage, type Message } from '../../src/server/message.js';
-import { MemoryStorage } from '../../src/server/storage/memory-storage.js';
 import { SqliteStorage, SQLITE_SCHEMA_VERSION } from '../../src/server/storage/sqlite-storage.js';
 import type { SessionMessage, SessionRecord, StorageAdapter } from '../../src/server/storage/storage-adapter.js';
+import { storageEngines } from '../helpers/storage-engines.js';
 
 /** Drops keys whose value is undefined (recursively, Buffers kept), so `{a: undefined}` equals `{}`. */
 function norm<T>(v: T): T {
@@ -75,24 +76,20 @@ function session(clientId: string, extra: Partial<SessionRecord> = {}): SessionR
   };
 }
 
-interface Engine {
-  name: string;
-  create(dir: string): StorageAdapter;
-}
-
-const engines: Engine[] = [
-  { name: 'memory', create: () => new MemoryStorage() },
-  { name: 'sqlite', create: (dir) => new SqliteStorage(join(dir, 'robustmq.db')) },
-];
-
-for (const engine of engines) {
+for (const engine of storageEngines) {
   describe(`storage conformance: ${engine.name}`, () => {
     let dir: string;
     let s: StorageAdapter;
 
+    before(async () => {
+      await engine.setup?.();
+    });
+    after(async () => {
+      await engine.teardown?.();
+    });
     beforeEach(async () => {
       dir = mkdtempSync(join(tmpdir(), 'rmq-storage-'));
-      s = engine.create(dir);
+      s = await engine.create(dir);
       await s.open();
     });
     afterEach(async () => {

@@ -76,8 +76,16 @@ export class TopicLogs {
 
   constructor(private readonly broker: Broker) {}
 
+  /** True when publishing may need a log: topics were created, or topics.log_filters is set. */
   get size(): number {
-    return this.topics.size;
+    return this.topics.size + this.broker.config.topics.log_filters.length;
+  }
+
+  /** A topic of topics.log_filters, created on its first message ($ topics never). */
+  private autoLogged(topic: string): boolean {
+    const filters = this.broker.config.topics.log_filters;
+    if (filters.length === 0 || topic.startsWith('$')) return false;
+    return filters.some((f) => topicMatches(f, topic));
   }
 
   /** Loads the created topics and their partition bounds; call before sessions are restored. */
@@ -121,7 +129,8 @@ export class TopicLogs {
   }
 
   create(input: CreateTopicInput): TopicRecord {
-    const partitions = input.partitions ?? 1;
+    const defaults = this.broker.config.topics;
+    const partitions = input.partitions ?? defaults.default_partitions;
     const check = validateTopicName(input.name);
     if (!check.ok || input.name.startsWith('$')) {
       throw new RobustMQError(
@@ -146,8 +155,8 @@ export class TopicLogs {
     const record: TopicRecord = {
       name: input.name,
       partitions,
-      retentionMs: input.retentionMs ?? 0,
-      retentionBytes: input.retentionBytes ?? 0,
+      retentionMs: input.retentionMs ?? defaults.default_retention_ms,
+      retentionBytes: input.retentionBytes ?? defaults.default_retention_bytes,
       createdAt: Date.now(),
     };
     this.broker.storage.saveTopic(record);
@@ -198,8 +207,12 @@ export class TopicLogs {
 
   /** Appends a message to its topic's log when the topic was created; returns it with its position. */
   append(msg: Message): Message {
-    const t = this.topics.get(msg.topic);
-    if (!t) return msg;
+    let t = this.topics.get(msg.topic);
+    if (!t) {
+      if (!this.autoLogged(msg.topic)) return msg;
+      this.create({ name: msg.topic });
+      t = this.topics.get(msg.topic)!;
+    }
     const partition = this.partitionFor(msg, t.partitions.length);
     const p = t.partitions[partition]!;
     const logged: Message = { ...msg, log: { partition, offset: p.next++ } };

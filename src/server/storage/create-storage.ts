@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { BrokerConfig } from '../../lib/config.js';
 import type { Logger } from '../../lib/logger.js';
 import { MemoryStorage } from './memory-storage.js';
+import { PostgresStorage } from './postgres-storage.js';
 import { SqliteStorage } from './sqlite-storage.js';
 import type { StorageAdapter } from './storage-adapter.js';
 
@@ -24,6 +25,6 @@ export function createStorage(config: BrokerConfig, log: Logger): StorageAdapter
         onError,
       });
     case 'postgres':
-      throw new Error('the postgres engine is not available yet');
+      return new PostgresStorage({ url: storage.postgres_url, commitIntervalMs: storage.commit_interval_ms, onError });
   }
 }
