@@ -131,7 +131,8 @@ export function loadConfig(sources: ConfigSources = {}): BrokerConfig {
       key = key ? `${key}.${k}` : k;
       message = 'unknown key';
     }
-    const from = origin.get(key);
+    // a list item (topics.log_filters.0) comes from where its key came from
+    const from = origin.get(key) ?? origin.get(issue.path.slice(0, 2).join('.'));
     throw new RobustMQError(
       'RMQ_ERR_CONFIG_INVALID',
       `invalid configuration: ${key}: ${message}${from ? ` (from ${from})` : ''}`,

@@ -297,6 +297,23 @@ for (const engine of cases) {
       await back.end();
     });
 
+    it('topics.log_filters: a matching topic gets a log on its first message, with the default partitions', async () => {
+      await tb!.stop();
+      tb = await startBroker({ ...store.overrides, topics: { log_filters: ['auto/#'], default_partitions: 2 } }, true);
+      const pub = await connect(tb.port);
+      for (let i = 0; i < 3; i++) await pub.client.publishAsync('auto/x', `a${i}`, { qos: 1 });
+      await pub.client.publishAsync('other/y', 'plain', { qos: 1 });
+      await pub.end();
+      assert.deepEqual(
+        tb.broker.logs.list().map((t) => [t.name, t.partitions, t.retentionMs]),
+        [['auto/x', 2, 604_800_000]],
+      );
+      assert.equal(
+        tb.broker.logs.bounds('auto/x').reduce((n, p) => n + p.next, 0),
+        3,
+      );
+    });
+
     if (engine.durable) {
       it('topics, logs and cursors survive a restart: an offline session gets its messages once', async () => {
         tb!.broker.logs.create({ name: 'keep', partitions: 3, retentionMs: 3_600_000 });

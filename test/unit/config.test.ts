@@ -275,4 +275,12 @@ describe('configuration: the file itself', () => {
     const file = tomlFile('[mqtt]\nport = 1884\nport = 1885\n');
     refused({ file }, 'RMQ_ERR_CONFIG_FILE', file);
   });
+  it('takes a list from a comma-separated environment variable, and names a bad filter in it', () => {
+    const config = loadConfig({ env: { ROBUSTMQ_TOPICS_LOG_FILTERS: 'a/#, b/+/c' } });
+    assert.deepEqual(config.topics.log_filters, ['a/#', 'b/+/c']);
+    assert.throws(
+      () => loadConfig({ env: { ROBUSTMQ_TOPICS_LOG_FILTERS: 'a/#/b' } }),
+      (e: Error) => /topics\.log_filters/.test(e.message) && /ROBUSTMQ_TOPICS_LOG_FILTERS/.test(e.message),
+    );
+  });
 });
