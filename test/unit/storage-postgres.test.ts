@@ -4,7 +4,8 @@
 // concurrent opens of a fresh database migrate once; a newer schema is refused; concurrent flush() calls
 // each resolve with their writes committed (checked from another connection) while batches are in flight;
 // the group-commit timer commits without flush(); a batch of 5,000 writes is a few round trips; a failed
-// commit is sticky; random runs of writes folded into batches leave the same state as the memory engine;
+// commit is sticky; random runs of writes (security tables included) folded into batches leave the same
+// state as the memory engine;
 // and 10,000 appends then flush() (timed, printed, not asserted).
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -13,7 +14,12 @@ import { isRobustMQError, type RobustMQError } from '../../src/lib/errors.js';
 import { createMessage, type Message } from '../../src/server/message.js';
 import { MemoryStorage } from '../../src/server/storage/memory-storage.js';
 import { POSTGRES_SCHEMA_VERSION, PostgresStorage } from '../../src/server/storage/postgres-storage.js';
-import type { LogEntry, SessionRecord, StorageAdapter } from '../../src/server/storage/storage-adapter.js';
+import type {
+  LogEntry,
+  SecurityStorage,
+  SessionRecord,
+  StorageAdapter,
+} from '../../src/server/storage/storage-adapter.js';
 import { freePort } from '../helpers/child.js';
 import { PASSWORD_USER, startPostgres, type PostgresServer } from '../helpers/postgres.js';
 
@@ -379,7 +385,7 @@ describe('storage: postgres only', () => {
       const pgs = make(url, options);
       await pgs.open();
       const mem = new MemoryStorage();
-      const both: StorageAdapter[] = [mem, pgs];
+      const both: (StorageAdapter & SecurityStorage)[] = [mem, pgs];
       const rand = prng(label.length * 7919);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
       const int = (n: number) => Math.floor(rand() * n);
@@ -394,7 +400,7 @@ describe('storage: postgres only', () => {
         const byTopic = (x: { topic: string }, y: { topic: string }) => x.topic.localeCompare(y.topic);
         const byKey = (x: { topic: string; partition: number }, y: { topic: string; partition: number }) =>
           x.topic.localeCompare(y.topic) || x.partition - y.partition;
-        const state = async (s: StorageAdapter) => ({
+        const state = async (s: StorageAdapter & SecurityStorage) => ({
           retained: (await s.loadRetained()).sort(byTopic),
           sessions: (await s.loadSessions()).sort((x, y) => x.clientId.localeCompare(y.clientId)),
           messages: await Promise.all(clientIds.map((id) => s.loadSessionMessages(id))),
@@ -405,6 +411,10 @@ describe('storage: postgres only', () => {
           ),
           bounds: (await s.loadPartitionBounds()).sort(byKey),
           cursors: await Promise.all(clientIds.map(async (id) => (await s.loadCursors(id)).sort(byKey))),
+          // not sorted here: the engine's own order must be memory's
+          users: await s.loadUsers(),
+          acls: await s.loadAcls(),
+          bans: await s.loadBans(),
         });
         assert.deepEqual(norm(await state(p)), norm(await state(m)), `after round ${round}`);
       };
@@ -412,6 +422,35 @@ describe('storage: postgres only', () => {
       for (let round = 0; round < 12; round++) {
         const retentions: Promise<[number, number]>[] = [];
         for (let i = 0; i < 150; i++) {
+          if (rand() < 0.2) {
+            // users, ACL rules, bans: few keys, so saves and deletes of one key meet in a batch
+            const r = rand();
+            const name = pick(['u1', 'u2', 'u10']);
+            const id = pick(['a1', 'a2', 'a10']);
+            const kind = pick(['clientid', 'username', 'ip'] as const);
+            if (r < 0.2) {
+              const user = { username: name, passwordHash: `h${i}`, superuser: rand() < 0.5, createdAt: T0 + i };
+              both.forEach((s) => s.saveUser(user));
+            } else if (r < 0.33) both.forEach((s) => s.deleteUser(name));
+            else if (r < 0.53) {
+              const rule = {
+                id,
+                principalKind: pick(['user', 'client', 'all'] as const),
+                principal: name,
+                filter: `f/${i}/#`,
+                action: pick(['publish', 'subscribe', 'all'] as const),
+                permission: pick(['allow', 'deny'] as const),
+                createdAt: T0 + int(3), // ties: then id order
+              };
+              both.forEach((s) => s.saveAcl(rule));
+            } else if (r < 0.66) both.forEach((s) => s.deleteAcl(id));
+            else if (r < 0.86) {
+              const b = { kind, value: name, reason: `r${i}`, until: rand() < 0.5 ? undefined : T0 + i, createdAt: T0 };
+              both.forEach((s) => s.saveBan(b));
+            } else if (r < 0.97) both.forEach((s) => s.deleteBan(kind, name));
+            else await pgs.loadAcls(); // a load in the middle
+            continue;
+          }
           const clientId = pick(clientIds);
           const t = pick(topicNames);
           const partition = int(2);

@@ -73,6 +73,7 @@ export function parseStartFrom(value: string | undefined): StartFrom | undefined
 export class TopicLogs {
   private readonly topics = new Map<string, LoggedTopic>();
   private retentionTimer?: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(private readonly broker: Broker) {}
 
@@ -111,6 +112,7 @@ export class TopicLogs {
 
   stop(): void {
     if (this.retentionTimer) clearInterval(this.retentionTimer);
+    this.stopped = true; // a sweep under way ends: storage is about to close
   }
 
   list(): TopicRecord[] {
@@ -349,6 +351,7 @@ export class TopicLogs {
       const { retentionMs, retentionBytes } = t.record;
       if (retentionMs === 0 && retentionBytes === 0) continue;
       for (let i = 0; i < t.partitions.length; i++) {
+        if (this.stopped) return;
         const p = t.partitions[i]!;
         if (p.first >= p.next) continue;
         try {

@@ -2,6 +2,10 @@
 // It is also the reference for what every engine must do (the conformance suite runs against all).
 import type { Message } from '../message.js';
 import type {
+  AclRecord,
+  BanRecord,
+  SecurityStorage,
+  UserRecord,
   LogCursor,
   LogEntry,
   PartitionBounds,
@@ -25,7 +29,7 @@ interface Partition {
   entries: LogEntry[];
 }
 
-export class MemoryStorage implements StorageAdapter {
+export class MemoryStorage implements StorageAdapter, SecurityStorage {
   readonly engine = 'memory';
   private readonly retained = new Map<string, Message>();
   private readonly sessions = new Map<string, SessionRecord>();
@@ -36,6 +40,10 @@ export class MemoryStorage implements StorageAdapter {
   private readonly partitions = new Map<string, Partition>();
   /** Key: client id, then `${topic}\0${partition}`. */
   private readonly cursors = new Map<string, Map<string, LogCursor>>();
+  private readonly users = new Map<string, UserRecord>();
+  private readonly acls = new Map<string, AclRecord>();
+  /** Key: `${kind}\0${value}`. */
+  private readonly bans = new Map<string, BanRecord>();
 
   async open(): Promise<void> {}
   async close(): Promise<void> {}
@@ -172,5 +180,39 @@ export class MemoryStorage implements StorageAdapter {
   }
   async loadCursors(clientId: string): Promise<LogCursor[]> {
     return [...(this.cursors.get(clientId)?.values() ?? [])].map((c) => ({ ...c }));
+  }
+
+  // ----- users, ACL rules, banned clients
+
+  saveUser(user: UserRecord): void {
+    this.users.set(user.username, { ...user });
+  }
+  deleteUser(username: string): void {
+    this.users.delete(username);
+  }
+  async loadUsers(): Promise<UserRecord[]> {
+    return [...this.users.values()].sort((a, b) => (a.username < b.username ? -1 : 1)).map((u) => ({ ...u }));
+  }
+  saveAcl(rule: AclRecord): void {
+    this.acls.set(rule.id, { ...rule });
+  }
+  deleteAcl(id: string): void {
+    this.acls.delete(id);
+  }
+  async loadAcls(): Promise<AclRecord[]> {
+    return [...this.acls.values()]
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((r) => ({ ...r }));
+  }
+  saveBan(ban: BanRecord): void {
+    this.bans.set(`${ban.kind}\0${ban.value}`, { ...ban });
+  }
+  deleteBan(kind: BanRecord['kind'], value: string): void {
+    this.bans.delete(`${kind}\0${value}`);
+  }
+  async loadBans(): Promise<BanRecord[]> {
+    return [...this.bans.values()]
+      .sort((a, b) => (a.kind + '\0' + a.value < b.kind + '\0' + b.value ? -1 : 1))
+      .map((b) => ({ ...b }));
   }
 }

@@ -21,6 +21,8 @@
 // - Schema migrations are versioned in `schema_version` (one row per applied migration) and applied in
 //   open(), in one transaction under a transaction-level advisory lock, so broker nodes opening the same
 //   database at once apply each migration once. A database written by a newer schema is refused.
+// - Users, ACL rules and bans (SecurityStorage) go through the same queue, folded per key like the rest;
+//   their loads order with COLLATE "C" (code point order, whatever the database's collation), as memory.
 // - A server that cannot be reached or refuses the login makes open() reject with RMQ_ERR_STORAGE naming
 //   host:port/database (never the password).
 // - A failed commit is sticky: the batch is rolled back, every later flush() and load rejects with the
@@ -29,15 +31,19 @@ import pg from 'pg';
 import { RobustMQError } from '../../lib/errors.js';
 import type { Message, MessageProperties, QoS } from '../message.js';
 import type {
+  AclRecord,
+  BanRecord,
   LogCursor,
   LogEntry,
   PartitionBounds,
+  SecurityStorage,
   SessionMessage,
   SessionRecord,
   StorageAdapter,
   StoredSubscription,
   StoredWill,
   TopicRecord,
+  UserRecord,
 } from './storage-adapter.js';
 
 export interface PostgresStorageOptions {
@@ -129,6 +135,30 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (client_id, topic, partition)
    );
    CREATE INDEX log_cursors_by_topic ON log_cursors (topic);`,
+  // 2: users, ACL rules and bans (SecurityStorage)
+  `CREATE TABLE users (
+     username text PRIMARY KEY,
+     password_hash text NOT NULL,
+     superuser boolean NOT NULL,
+     created_at bigint NOT NULL
+   );
+   CREATE TABLE acl_rules (
+     id text PRIMARY KEY,
+     principal_kind text NOT NULL CHECK (principal_kind IN ('user', 'client', 'all')),
+     principal text NOT NULL,
+     filter text NOT NULL,
+     action text NOT NULL CHECK (action IN ('publish', 'subscribe', 'all')),
+     permission text NOT NULL CHECK (permission IN ('allow', 'deny')),
+     created_at bigint NOT NULL
+   );
+   CREATE TABLE bans (
+     kind text NOT NULL CHECK (kind IN ('clientid', 'username', 'ip')),
+     value text NOT NULL,
+     reason text NOT NULL,
+     until bigint,
+     created_at bigint NOT NULL,
+     PRIMARY KEY (kind, value)
+   );`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
@@ -288,6 +318,12 @@ type Op =
   | { k: 'appendLog'; e: LogEntry }
   | { k: 'trimLog'; topic: string; partition: number; beforeOffset: number }
   | { k: 'saveCursor'; c: LogCursor }
+  | { k: 'saveUser'; u: UserRecord }
+  | { k: 'deleteUser'; username: string }
+  | { k: 'saveAcl'; r: AclRecord }
+  | { k: 'deleteAcl'; id: string }
+  | { k: 'saveBan'; b: BanRecord }
+  | { k: 'deleteBan'; kind: BanRecord['kind']; value: string }
   | RetentionOp;
 
 /** The final write of one session message key in a batch: a whole row, a delete, or a change of a row stored before. */
@@ -326,6 +362,11 @@ class NetEffect {
   private readonly partitions = new Map<string, Map<number, PartitionIntent>>();
   /** client id → topic → partition → offset. */
   private readonly cursors = new Map<string, Map<string, Map<number, number>>>();
+  /** null = deleted. */
+  private readonly users = new Map<string, UserRecord | null>();
+  private readonly acls = new Map<string, AclRecord | null>();
+  /** kind → value → the ban, or null = deleted. */
+  private readonly bans = new Map<BanRecord['kind'], Map<string, BanRecord | null>>();
 
   add(op: Exclude<Op, RetentionOp>): void {
     this.size++;
@@ -395,6 +436,24 @@ class NetEffect {
       }
       case 'saveCursor':
         nested(nested(this.cursors, op.c.clientId), op.c.topic).set(op.c.partition, op.c.offset);
+        break;
+      case 'saveUser':
+        this.users.set(op.u.username, op.u);
+        break;
+      case 'deleteUser':
+        this.users.set(op.username, null);
+        break;
+      case 'saveAcl':
+        this.acls.set(op.r.id, op.r);
+        break;
+      case 'deleteAcl':
+        this.acls.set(op.id, null);
+        break;
+      case 'saveBan':
+        nested(this.bans, op.b.kind).set(op.b.value, op.b);
+        break;
+      case 'deleteBan':
+        nested(this.bans, op.kind).set(op.value, null);
         break;
     }
   }
@@ -633,6 +692,88 @@ class NetEffect {
         ],
       );
     }
+
+    // users
+    const usersGone: string[] = [];
+    const usersSaved: UserRecord[] = [];
+    for (const [username, u] of this.users) {
+      if (u === null) usersGone.push(username);
+      else usersSaved.push(u);
+    }
+    if (usersGone.length > 0) await run('DELETE FROM users WHERE username = ANY($1::text[])', [usersGone]);
+    if (usersSaved.length > 0) {
+      await run(
+        `INSERT INTO users (username, password_hash, superuser, created_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::boolean[], $4::bigint[])
+         ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash,
+           superuser = excluded.superuser, created_at = excluded.created_at`,
+        [
+          usersSaved.map((u) => u.username),
+          usersSaved.map((u) => u.passwordHash),
+          usersSaved.map((u) => u.superuser),
+          usersSaved.map((u) => u.createdAt),
+        ],
+      );
+    }
+
+    // ACL rules
+    const aclsGone: string[] = [];
+    const aclsSaved: AclRecord[] = [];
+    for (const [id, r] of this.acls) {
+      if (r === null) aclsGone.push(id);
+      else aclsSaved.push(r);
+    }
+    if (aclsGone.length > 0) await run('DELETE FROM acl_rules WHERE id = ANY($1::text[])', [aclsGone]);
+    if (aclsSaved.length > 0) {
+      await run(
+        `INSERT INTO acl_rules (id, principal_kind, principal, filter, action, permission, created_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
+         ON CONFLICT (id) DO UPDATE SET principal_kind = excluded.principal_kind, principal = excluded.principal,
+           filter = excluded.filter, action = excluded.action, permission = excluded.permission,
+           created_at = excluded.created_at`,
+        [
+          aclsSaved.map((r) => r.id),
+          aclsSaved.map((r) => r.principalKind),
+          aclsSaved.map((r) => r.principal),
+          aclsSaved.map((r) => r.filter),
+          aclsSaved.map((r) => r.action),
+          aclsSaved.map((r) => r.permission),
+          aclsSaved.map((r) => r.createdAt),
+        ],
+      );
+    }
+
+    // bans
+    const bansGone: [string, string][] = [];
+    const bansSaved: BanRecord[] = [];
+    for (const [kind, byValue] of this.bans) {
+      for (const [value, b] of byValue) {
+        if (b === null) bansGone.push([kind, value]);
+        else bansSaved.push(b);
+      }
+    }
+    if (bansGone.length > 0) {
+      await run(
+        `DELETE FROM bans b USING unnest($1::text[], $2::text[]) AS d(kind, value)
+         WHERE b.kind = d.kind AND b.value = d.value`,
+        [bansGone.map((g) => g[0]), bansGone.map((g) => g[1])],
+      );
+    }
+    if (bansSaved.length > 0) {
+      await run(
+        `INSERT INTO bans (kind, value, reason, until, created_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
+         ON CONFLICT (kind, value) DO UPDATE SET reason = excluded.reason, until = excluded.until,
+           created_at = excluded.created_at`,
+        [
+          bansSaved.map((b) => b.kind),
+          bansSaved.map((b) => b.value),
+          bansSaved.map((b) => b.reason),
+          bansSaved.map((b) => b.until ?? null),
+          bansSaved.map((b) => b.createdAt),
+        ],
+      );
+    }
   }
 }
 
@@ -689,6 +830,21 @@ function describeUrl(url: string): string {
   }
 }
 
+const BAN_KINDS: readonly BanRecord['kind'][] = ['clientid', 'username', 'ip'];
+
+/**
+ * Refuses, when it is issued, a value that a CHECK constraint of the security tables would refuse: in
+ * the batch it would fail the whole commit (and every later write with it, failures being sticky).
+ */
+function checkOneOf(field: string, value: string, allowed: readonly string[]): void {
+  if (!allowed.includes(value)) {
+    throw new RobustMQError(
+      'RMQ_ERR_INVALID_ARGUMENT',
+      `${field} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`,
+    );
+  }
+}
+
 interface Waiter {
   /** Resolves once this many writes are committed. */
   target: number;
@@ -696,7 +852,7 @@ interface Waiter {
   reject: (err: unknown) => void;
 }
 
-export class PostgresStorage implements StorageAdapter {
+export class PostgresStorage implements StorageAdapter, SecurityStorage {
   readonly engine = 'postgres';
   /** host:port/database, for messages. */
   readonly address: string;
@@ -1140,6 +1296,87 @@ export class PostgresStorage implements StorageAdapter {
         partition: row.partition,
         offset: row.next_offset,
       }));
+    });
+  }
+
+  // ----- users, ACL rules, banned clients (SecurityStorage)
+
+  saveUser(user: UserRecord): void {
+    this.enqueue({ k: 'saveUser', u: { ...user } });
+  }
+  deleteUser(username: string): void {
+    this.enqueue({ k: 'deleteUser', username });
+  }
+  loadUsers(): Promise<UserRecord[]> {
+    return this.read('users', async (p) => {
+      const r = await p.query<{ username: string; password_hash: string; superuser: boolean; created_at: number }>(
+        'SELECT username, password_hash, superuser, created_at FROM users ORDER BY username COLLATE "C"',
+      );
+      return r.rows.map((row) => ({
+        username: row.username,
+        passwordHash: row.password_hash,
+        superuser: row.superuser,
+        createdAt: row.created_at,
+      }));
+    });
+  }
+
+  saveAcl(rule: AclRecord): void {
+    checkOneOf('principalKind', rule.principalKind, ['user', 'client', 'all']);
+    checkOneOf('action', rule.action, ['publish', 'subscribe', 'all']);
+    checkOneOf('permission', rule.permission, ['allow', 'deny']);
+    this.enqueue({ k: 'saveAcl', r: { ...rule } });
+  }
+  deleteAcl(id: string): void {
+    this.enqueue({ k: 'deleteAcl', id });
+  }
+  loadAcls(): Promise<AclRecord[]> {
+    return this.read('ACL rules', async (p) => {
+      const r = await p.query<{
+        id: string;
+        principal_kind: AclRecord['principalKind'];
+        principal: string;
+        filter: string;
+        action: AclRecord['action'];
+        permission: AclRecord['permission'];
+        created_at: number;
+      }>(
+        `SELECT id, principal_kind, principal, filter, action, permission, created_at
+         FROM acl_rules ORDER BY created_at, id COLLATE "C"`,
+      );
+      return r.rows.map((row) => ({
+        id: row.id,
+        principalKind: row.principal_kind,
+        principal: row.principal,
+        filter: row.filter,
+        action: row.action,
+        permission: row.permission,
+        createdAt: row.created_at,
+      }));
+    });
+  }
+
+  saveBan(ban: BanRecord): void {
+    checkOneOf('kind', ban.kind, BAN_KINDS);
+    this.enqueue({ k: 'saveBan', b: { ...ban } });
+  }
+  deleteBan(kind: BanRecord['kind'], value: string): void {
+    this.enqueue({ k: 'deleteBan', kind, value });
+  }
+  loadBans(): Promise<BanRecord[]> {
+    return this.read('bans', async (p) => {
+      const r = await p.query<{
+        kind: BanRecord['kind'];
+        value: string;
+        reason: string;
+        until: number | null;
+        created_at: number;
+      }>('SELECT kind, value, reason, until, created_at FROM bans ORDER BY kind COLLATE "C", value COLLATE "C"');
+      return r.rows.map((row) => {
+        const ban: BanRecord = { kind: row.kind, value: row.value, reason: row.reason, createdAt: row.created_at };
+        if (row.until !== null) ban.until = row.until;
+        return ban;
+      });
     });
   }
 }

@@ -1,25 +1,36 @@
-// The sqlite engine (to become the default once the broker is wired to it): one file (`<data_dir>/robustmq.db`) through better-sqlite3.
+// The sqlite engine, the default: one file (`<data_dir>/robustmq.db`) through better-sqlite3.
 //
 // - WAL journal, synchronous=FULL. The contract of flush() is that every write issued before it is
 //   durable when it resolves. In WAL mode synchronous=NORMAL only fsyncs the WAL at checkpoints, so a
 //   committed transaction survives a process crash but can be lost on power failure or an OS crash;
 //   FULL fsyncs the WAL at every commit, which is what "durable" means. Group commit (below) spreads
 //   that one fsync over every write of the batch.
-// - Writes are queued in memory and committed together in one transaction: every `commitIntervalMs`
-//   (a few ms), or when flush() is called (on the next turn of the event loop, so that all the flush()
-//   calls of one I/O phase share one commit); flush() resolves after that commit. Loads first commit
-//   what is queued, so a load always sees every earlier write.
+// - Two connections. Writes run on a writer thread (sqlite-writer.ts), which owns the only connection
+//   that writes: running the statements and committing never take the broker's event loop. The main
+//   thread keeps a connection for reads (loads, readLog...), which in WAL mode sees every committed write.
+// - Writes are queued in memory as compact rows and posted to the writer as one batch: every
+//   `commitIntervalMs` (a few ms), at `maxBatch` writes, or when flush() is called (on the next turn of
+//   the event loop, so that all the flush() calls of one I/O phase share one batch). The writer commits
+//   every batch it has been sent in one transaction and answers with the id of the last one; flush()
+//   resolves when the batch holding the last write before it is committed. Loads first wait for every
+//   earlier write to be committed, then read: a load always sees every earlier write.
 // - Schema migrations are versioned in `schema_version` (one row per applied migration) and applied in
-//   open(), inside one transaction; they only ever add. A file written by a newer schema is refused.
+//   open(), on the main thread, inside one transaction, before the writer opens the file; they only
+//   ever add. A file written by a newer schema is refused.
 // - A file that is not a readable SQLite database makes open() reject with RMQ_ERR_STORAGE naming the
 //   file; such a file is never written to, overwritten or deleted (the header is checked before SQLite
 //   opens it, and nothing is written before the first read has succeeded).
 // - A failed commit is sticky: the batch is rolled back and every later flush() rejects with the error.
-// - Topic logs (migration 2): appends, trims and cursors are queued like every write; applyRetention
-//   commits the queue, then removes in a transaction of its own. Each partition's `next` is kept in
-//   log_partitions even once retention has emptied it, so an offset is never handed out twice.
+//   The writer thread dying (an uncaught error, or an exit nobody asked for) is such a failure too.
+// - Topic logs (migration 2): appends, trims and cursors are queued like every write; applyRetention is
+//   queued too, as a request the writer answers with the new first offset once committed. Each
+//   partition's `next` is kept in log_partitions even once retention has emptied it, so an offset is
+//   never handed out twice.
+// - The writer thread is unref'd while nothing is in flight: an idle broker can exit. close() commits
+//   what is queued, closes the writer's connection, ends the thread, then closes the read connection.
 import { accessSync, closeSync, constants, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { RobustMQError } from '../../lib/errors.js';
 import type { Message, MessageProperties, QoS } from '../message.js';
@@ -34,13 +45,25 @@ import type {
   StoredSubscription,
   StoredWill,
 } from './storage-adapter.js';
+import { OP, type FromWriter, type RetentionResult, type ToWriter, type WriterData } from './sqlite-writer.js';
 
 export interface SqliteStorageOptions {
   /** Longest time a write waits in memory before its group commit. Default 2 ms. */
   commitIntervalMs?: number;
-  /** Commit at once when this many writes are queued. Default 5000. */
+  /** Post the queued writes to the writer at once when this many are queued. Default 5000. */
   maxBatch?: number;
-  /** Called when a timed group commit fails (flush() also rejects from then on). */
+  /**
+   * Batches posted to the writer thread and not yet committed, at most; more writes wait in the queue
+   * (and join the next batch). Default 1. The writer commits every batch waiting for it in one transaction.
+   */
+  maxInFlight?: number;
+  /**
+   * How much lower the writer thread's scheduling priority is than the process's (a nice increment,
+   * Linux only). Under CPU contention the event loop then comes first and the writer commits larger
+   * groups; an idle CPU runs the writer at once all the same. Default 10; 0 leaves it alone.
+   */
+  writerNice?: number;
+  /** Called when a group commit fails or the writer thread dies (flush() also rejects from then on). */
   onError?: (err: RobustMQError) => void;
 }
 
@@ -135,22 +158,6 @@ export const SQLITE_MIGRATIONS = MIGRATIONS;
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
-type Op =
-  | { k: 'putRetained'; m: Message }
-  | { k: 'deleteRetained'; topic: string }
-  | { k: 'saveSession'; r: SessionRecord }
-  | { k: 'deleteSession'; clientId: string }
-  | { k: 'append'; e: SessionMessage }
-  | { k: 'update'; clientId: string; seq: number; change: Pick<SessionMessage, 'packetId' | 'state'> }
-  | { k: 'deleteMessage'; clientId: string; seq: number }
-  | { k: 'addQos2'; clientId: string; packetId: number }
-  | { k: 'removeQos2'; clientId: string; packetId: number }
-  | { k: 'saveTopic'; t: TopicRecord }
-  | { k: 'deleteTopic'; name: string }
-  | { k: 'appendLog'; e: LogEntry }
-  | { k: 'trimLog'; topic: string; partition: number; before: number }
-  | { k: 'saveCursor'; c: LogCursor };
-
 interface MessageRow {
   topic: string;
   payload: Buffer;
@@ -199,19 +206,6 @@ interface PartitionRow {
   first_offset: number;
   next_offset: number;
   bytes: number;
-}
-
-/** The columns a Message is stored in (retained, session_messages, topic_log); the QoS column is named by the caller. */
-function messageColumns(m: Message) {
-  return {
-    topic: m.topic,
-    payload: m.payload,
-    retain: m.retain ? 1 : 0,
-    properties: encodeProperties(m.properties),
-    origin: m.origin,
-    timestamp: m.timestamp,
-    expires_at: m.expiresAt ?? null,
-  };
 }
 
 /** MessageProperties as JSON: correlationData as base64, user properties as an ordered array of pairs. */
@@ -287,30 +281,72 @@ function decodeWill(json: string | null): StoredWill | undefined {
   return { delay: w.delay, message };
 }
 
+/** A flush() waiting for the batch `id` (and every one before it) to be committed. */
+interface Waiter {
+  id: number;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
 export class SqliteStorage implements StorageAdapter {
   readonly engine = 'sqlite';
   readonly file: string;
   private readonly commitIntervalMs: number;
   private readonly maxBatch: number;
+  private readonly maxInFlight: number;
+  private readonly writerNice: number;
   private readonly onError?: (err: RobustMQError) => void;
+  /** The main thread's connection: reads only (loads); set while open. */
   private db?: Database.Database;
-  private stmts?: ReturnType<SqliteStorage['prepare']>;
-  private queue: Op[] = [];
+  private reads?: ReturnType<SqliteStorage['prepareReads']>;
+  private worker?: Worker;
+  private workerExited?: Promise<void>;
+  /** Set while close() (or a test) waits for the writer's end: the writer is then ref'd. */
+  private awaitingExit = false;
+  /** Set once the writer has answered `closed`: its exit is then no failure. */
+  private writerClosed = false;
+  private writerExited = false;
+  private closing?: Promise<void>;
+  /** Resolves close()'s wait for the writer's `closed` (with its close error), or on its death. */
+  private onClosed?: (error: string | null) => void;
+
+  // the queue (the wire format is in sqlite-writer.ts): op codes and values, the batch's strings, the
+  // payloads in op order, the writes queued
+  private ops = new Float64Array(4096);
+  private used = 0;
+  private strings: string[] = [];
+  private stringIds = new Map<string, number>();
+  private payloads: Buffer[] = [];
+  private payloadBytes = 0;
+  private queued = 0;
+  /** The id of the last batch posted to the writer, and of the last one it has committed. */
+  private posted = 0;
+  private acked = 0;
+  /** A post was due while maxInFlight batches were in flight: it happens when the next one is committed. */
+  private postBlocked = false;
+  private waiters: Waiter[] = [];
+  private requests = new Map<number, { resolve: (first: number) => void; reject: (err: unknown) => void }>();
+  private lastRequest = 0;
   private timer?: NodeJS.Timeout;
   private immediate?: NodeJS.Immediate;
-  private waiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
   private failure?: RobustMQError;
 
   constructor(file: string, options: SqliteStorageOptions = {}) {
     this.file = resolve(file);
     this.commitIntervalMs = options.commitIntervalMs ?? 2;
     this.maxBatch = options.maxBatch ?? 5000;
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 1);
+    this.writerNice = options.writerNice ?? 10;
     this.onError = options.onError;
   }
 
   private fail(what: string, cause: unknown): RobustMQError {
     const detail = cause instanceof Error ? cause.message : String(cause);
     return new RobustMQError('RMQ_ERR_STORAGE', `storage file ${this.file}: ${what}: ${detail}`, { cause });
+  }
+
+  private notOpen(): RobustMQError {
+    return new RobustMQError('RMQ_ERR_STORAGE', `storage file ${this.file}: the database is not open`);
   }
 
   async open(): Promise<void> {
@@ -326,10 +362,12 @@ export class SqliteStorage implements StorageAdapter {
       if (String(mode).toLowerCase() !== 'wal') throw new Error(`cannot use WAL journal mode (got ${String(mode)})`);
       db.pragma('synchronous = FULL');
       this.migrate(db);
-      this.stmts = this.prepare(db);
+      this.reads = this.prepareReads(db);
+      await this.startWriter();
       this.db = db;
       this.failure = undefined;
     } catch (err) {
+      this.reads = undefined;
       try {
         db?.close();
       } catch {
@@ -337,6 +375,52 @@ export class SqliteStorage implements StorageAdapter {
       }
       throw err instanceof RobustMQError ? err : this.fail('cannot open the database', err);
     }
+  }
+
+  /** Starts the writer thread and waits until its connection is open. */
+  private async startWriter(): Promise<void> {
+    const data: WriterData = {
+      robustmqSqliteWriter: true,
+      file: this.file,
+      busyTimeoutMs: 5000,
+      nice: this.writerNice,
+    };
+    const worker = new Worker(new URL('./sqlite-writer.js', import.meta.url), { workerData: data });
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    let onMessage: ((m: FromWriter) => void) | undefined;
+    let onError: ((err: Error) => void) | undefined;
+    let onExit: ((code: number) => void) | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        onMessage = (m) => {
+          if (m.t === 'ready') resolve();
+          else reject(this.fail('cannot open the database', m.t === 'open-failed' ? m.message : m.t));
+        };
+        onError = (err) => reject(this.fail('the writer thread failed to start', err));
+        onExit = (code) => reject(this.fail('the writer thread failed to start', `exit code ${code}`));
+        worker.once('message', onMessage).once('error', onError).once('exit', onExit);
+      });
+    } catch (err) {
+      void worker.terminate();
+      await exited;
+      throw err;
+    } finally {
+      worker.off('message', onMessage!).off('error', onError!).off('exit', onExit!);
+    }
+    worker.on('message', (m: FromWriter) => this.onWriterMessage(m));
+    worker.on('error', (err) => this.writerDied(this.fail('the writer thread failed', err)));
+    worker.on('messageerror', (err) => this.writerDied(this.fail('a message from the writer thread was lost', err)));
+    worker.on('exit', (code) => {
+      this.writerExited = true;
+      if (!this.writerClosed) this.writerDied(this.fail('the writer thread exited', `exit code ${code}`));
+    });
+    this.worker = worker;
+    this.workerExited = exited;
+    this.writerClosed = false;
+    this.writerExited = false;
+    this.awaitingExit = false;
+    this.posted = this.acked = 0;
+    this.updateRef(); // nothing in flight yet: unref'd
   }
 
   /** Refuses a file that exists but is not a readable, writable SQLite database, without touching it. */
@@ -397,74 +481,14 @@ export class SqliteStorage implements StorageAdapter {
     }).immediate();
   }
 
-  private prepare(db: Database.Database) {
+  /** The statements of the main thread's connection: only reads (the writes are in sqlite-writer.ts). */
+  private prepareReads(db: Database.Database) {
     return {
-      putRetained: db.prepare(
-        `INSERT INTO retained (topic, payload, qos, retain, properties, origin, timestamp, expires_at)
-         VALUES (@topic, @payload, @qos, @retain, @properties, @origin, @timestamp, @expires_at)
-         ON CONFLICT (topic) DO UPDATE SET payload = excluded.payload, qos = excluded.qos, retain = excluded.retain,
-           properties = excluded.properties, origin = excluded.origin, timestamp = excluded.timestamp,
-           expires_at = excluded.expires_at`,
-      ),
-      deleteRetained: db.prepare('DELETE FROM retained WHERE topic = ?'),
       loadRetained: db.prepare('SELECT * FROM retained ORDER BY topic'),
-      saveSession: db.prepare(
-        `INSERT INTO sessions (client_id, protocol_version, expiry_interval, disconnected_at, subscriptions, will)
-         VALUES (@client_id, @protocol_version, @expiry_interval, @disconnected_at, @subscriptions, @will)
-         ON CONFLICT (client_id) DO UPDATE SET protocol_version = excluded.protocol_version,
-           expiry_interval = excluded.expiry_interval, disconnected_at = excluded.disconnected_at,
-           subscriptions = excluded.subscriptions, will = excluded.will`,
-      ),
-      deleteSession: db.prepare('DELETE FROM sessions WHERE client_id = ?'),
-      deleteSessionMessages: db.prepare('DELETE FROM session_messages WHERE client_id = ?'),
-      deleteSessionQos2: db.prepare('DELETE FROM incoming_qos2 WHERE client_id = ?'),
       loadSessions: db.prepare('SELECT * FROM sessions ORDER BY client_id'),
-      append: db.prepare(
-        `INSERT OR REPLACE INTO session_messages (client_id, seq, topic, payload, msg_qos, retain, properties, origin,
-           timestamp, expires_at, qos, packet_id, state)
-         VALUES (@client_id, @seq, @topic, @payload, @msg_qos, @retain, @properties, @origin, @timestamp, @expires_at,
-           @qos, @packet_id, @state)`,
-      ),
-      update: db.prepare(
-        `UPDATE session_messages SET
-           packet_id = CASE WHEN @set_packet_id THEN @packet_id ELSE packet_id END,
-           state = CASE WHEN @set_state THEN @state ELSE state END
-         WHERE client_id = @client_id AND seq = @seq`,
-      ),
-      deleteMessage: db.prepare('DELETE FROM session_messages WHERE client_id = ? AND seq = ?'),
       loadMessages: db.prepare('SELECT * FROM session_messages WHERE client_id = ? ORDER BY seq'),
-      addQos2: db.prepare('INSERT OR IGNORE INTO incoming_qos2 (client_id, packet_id) VALUES (?, ?)'),
-      removeQos2: db.prepare('DELETE FROM incoming_qos2 WHERE client_id = ? AND packet_id = ?'),
       loadQos2: db.prepare('SELECT packet_id FROM incoming_qos2 WHERE client_id = ? ORDER BY packet_id'),
-      deleteSessionCursors: db.prepare('DELETE FROM log_cursors WHERE client_id = ?'),
-
-      saveTopic: db.prepare(
-        `INSERT INTO topics (name, partitions, retention_ms, retention_bytes, created_at)
-         VALUES (@name, @partitions, @retention_ms, @retention_bytes, @created_at)
-         ON CONFLICT (name) DO UPDATE SET partitions = excluded.partitions, retention_ms = excluded.retention_ms,
-           retention_bytes = excluded.retention_bytes, created_at = excluded.created_at`,
-      ),
-      deleteTopic: db.prepare('DELETE FROM topics WHERE name = ?'),
-      deleteTopicLog: db.prepare('DELETE FROM topic_log WHERE topic = ?'),
-      deleteTopicPartitions: db.prepare('DELETE FROM log_partitions WHERE topic = ?'),
-      deleteTopicCursors: db.prepare('DELETE FROM log_cursors WHERE topic = ?'),
       loadTopics: db.prepare('SELECT * FROM topics ORDER BY name'),
-      // an offset is written once: a second append of it is ignored (and not counted in the bytes)
-      appendLog: db.prepare(
-        `INSERT OR IGNORE INTO topic_log (topic, partition, offset, msg_topic, payload, qos, retain, properties, origin,
-           timestamp, expires_at)
-         VALUES (@topic, @partition, @offset, @msg_topic, @payload, @qos, @retain, @properties, @origin, @timestamp,
-           @expires_at)`,
-      ),
-      // first_offset moves only when the partition was empty (first = next)
-      appendPartition: db.prepare(
-        `INSERT INTO log_partitions (topic, partition, first_offset, next_offset, bytes)
-         VALUES (@topic, @partition, @offset, @offset + 1, @bytes)
-         ON CONFLICT (topic, partition) DO UPDATE SET
-           first_offset = CASE WHEN first_offset >= next_offset THEN excluded.first_offset ELSE first_offset END,
-           next_offset = max(next_offset, excluded.next_offset),
-           bytes = bytes + excluded.bytes`,
-      ),
       readLog: db.prepare(
         `SELECT offset, msg_topic, topic, payload, qos, retain, properties, origin, timestamp, expires_at
          FROM topic_log WHERE topic = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?`,
@@ -477,83 +501,107 @@ export class SqliteStorage implements StorageAdapter {
          FROM log_partitions AS p WHERE p.topic = @topic AND p.partition = @partition`,
       ),
       loadPartitions: db.prepare('SELECT * FROM log_partitions ORDER BY topic, partition'),
-      partition: db.prepare('SELECT * FROM log_partitions WHERE topic = ? AND partition = ?'),
-      bytesBefore: db.prepare(
-        `SELECT coalesce(sum(length(payload)), 0) AS n FROM topic_log
-         WHERE topic = ? AND partition = ? AND offset < ?`,
-      ),
-      deleteLogBefore: db.prepare('DELETE FROM topic_log WHERE topic = ? AND partition = ? AND offset < ?'),
-      // after a removal: bytes as computed by the caller, first = the oldest left (next when none)
-      setKept: db.prepare(
-        `UPDATE log_partitions SET bytes = @bytes,
-           first_offset = coalesce(
-             (SELECT min(offset) FROM topic_log WHERE topic = @topic AND partition = @partition), next_offset)
-         WHERE topic = @topic AND partition = @partition
-         RETURNING first_offset`,
-      ),
-      // the oldest entry at or after a time, walking in offset order (the unary + keeps the time index
-      // out): retention by age costs the entries it removes, not the ones it keeps
-      firstAtOrAfter: db.prepare(
-        `SELECT offset FROM topic_log WHERE topic = ? AND partition = ? AND +timestamp >= ?
-         ORDER BY offset LIMIT 1`,
-      ),
-      sizesFrom: db.prepare(
-        `SELECT offset, length(payload) AS size FROM topic_log WHERE topic = ? AND partition = ? AND offset >= ?
-         ORDER BY offset`,
-      ),
-      saveCursor: db.prepare(
-        `INSERT INTO log_cursors (client_id, topic, partition, offset) VALUES (?, ?, ?, ?)
-         ON CONFLICT (client_id, topic, partition) DO UPDATE SET offset = excluded.offset`,
-      ),
       loadCursors: db.prepare('SELECT * FROM log_cursors WHERE client_id = ? ORDER BY topic, partition'),
     };
   }
 
-  async close(): Promise<void> {
-    if (!this.db) return;
+  close(): Promise<void> {
+    if (!this.db) return Promise.resolve();
+    this.closing ??= this.shutdown().finally(() => {
+      this.closing = undefined;
+    });
+    return this.closing;
+  }
+
+  /** Commits what is queued, closes the writer's connection, ends its thread, then closes the read connection. */
+  private async shutdown(): Promise<void> {
     this.clearSchedule();
-    let error: unknown;
-    try {
-      this.commit();
-    } catch (err) {
-      error = err;
+    const worker = this.worker!;
+    let closeError: string | null = null;
+    this.awaitingExit = true; // the process waits for the writer's end
+    this.updateRef();
+    if (!this.writerExited) {
+      // after a failed commit the writer is still there, committing nothing: its connection is closed all the same
+      this.post(true);
+      const closed = new Promise<string | null>((resolve) => (this.onClosed = resolve));
+      worker.postMessage({ t: 'close' } satisfies ToWriter);
+      closeError = await closed; // or the writer died (then this.failure says why)
+      this.onClosed = undefined;
     }
+    void worker.terminate();
+    await this.workerExited;
+    let error: unknown = this.failure;
+    if (error === undefined && closeError !== null) error = this.fail('cannot close the database', closeError);
+    this.failAll(this.failure ?? this.notOpen()); // nothing is left waiting (there is nothing when all went well)
     try {
-      this.db.close();
+      this.db!.close();
     } catch (err) {
       error ??= this.fail('cannot close the database', err);
     }
     this.db = undefined;
-    this.stmts = undefined;
-    this.queue = [];
+    this.reads = undefined;
+    this.worker = undefined;
+    this.workerExited = undefined;
+    this.dropQueue();
+    this.postBlocked = false;
     if (error !== undefined) throw error;
   }
 
   flush(): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.queue.length === 0) return Promise.resolve(); // every commit is synchronous: nothing in flight
-    return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      if (this.immediate === undefined) {
-        this.immediate = setImmediate(() => {
-          this.immediate = undefined;
-          this.commitSafely();
-        });
-      }
-    });
+    if (this.queued === 0) {
+      // nothing queued: wait for what is in flight, if anything
+      return this.posted === this.acked ? Promise.resolve() : this.waitFor(this.posted);
+    }
+    const done = this.waitFor(this.posted + 1); // the next batch takes the whole queue
+    this.postSoon();
+    return done;
   }
 
   hasUnflushedWrites(): boolean {
-    return this.queue.length > 0; // commits are synchronous: a write is durable once dequeued
+    // after a failure nothing can be made durable any more: no acknowledgement goes out on the strength of it
+    return this.queued > 0 || this.posted !== this.acked || this.failure !== undefined;
+  }
+
+  /** Tests only: ends the writer thread as a crash would ('terminate'), or makes it throw ('throw'). */
+  async killWriterForTests(how: 'terminate' | 'throw'): Promise<void> {
+    const worker = this.worker;
+    if (!worker) throw this.notOpen();
+    this.awaitingExit = true;
+    this.updateRef();
+    if (how === 'terminate') await worker.terminate();
+    else {
+      worker.postMessage({ t: 'crash' } satisfies ToWriter);
+      await this.workerExited;
+    }
   }
 
   // ----- the write queue and group commit
 
-  private enqueue(op: Op): void {
-    if (!this.db) throw new RobustMQError('RMQ_ERR_STORAGE', `storage file ${this.file}: the database is not open`);
-    this.queue.push(op);
-    if (this.queue.length >= this.maxBatch) this.commitSafely();
-    else this.timer ??= setTimeout(() => this.commitSafely(), this.commitIntervalMs);
+  private waitFor(id: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.waiters.push({ id, resolve, reject }));
+  }
+
+  /**
+   * Whether a write may be queued: throws after close(); false after a failure (it could never be made
+   * durable, and flush() rejects).
+   */
+  private writable(): boolean {
+    if (!this.db || this.closing) throw this.notOpen();
+    return this.failure === undefined;
+  }
+
+  /** One write was added to the queue: post at maxBatch, else within commitIntervalMs. */
+  private queuedOne(): void {
+    if (++this.queued >= this.maxBatch) this.post();
+    else this.timer ??= setTimeout(() => this.post(), this.commitIntervalMs);
+  }
+
+  private postSoon(): void {
+    this.immediate ??= setImmediate(() => {
+      this.immediate = undefined;
+      this.post();
+    });
   }
 
   private clearSchedule(): void {
@@ -563,189 +611,204 @@ export class SqliteStorage implements StorageAdapter {
     this.immediate = undefined;
   }
 
-  /** Commits the queue; a failure is reported to onError and through flush(), never thrown. */
-  private commitSafely(): void {
-    try {
-      this.commit();
-    } catch (err) {
-      if (err instanceof RobustMQError) this.onError?.(err);
-    }
-  }
-
-  /** Commits every queued write in one transaction, then settles the flush() waiters. Throws on failure. */
-  private commit(): void {
+  /** Posts the whole queue to the writer as one batch (unless maxInFlight batches are in flight and not `force`). */
+  private post(force = false): void {
     this.clearSchedule();
-    const ops = this.queue;
-    const waiters = this.waiters;
-    this.queue = [];
-    this.waiters = [];
-    if (this.failure) {
-      for (const w of waiters) w.reject(this.failure);
-      throw this.failure;
+    if (this.queued === 0 || this.failure || !this.worker) return;
+    if (!force && this.posted - this.acked >= this.maxInFlight) {
+      this.postBlocked = true;
+      return;
     }
-    if (ops.length > 0) {
-      try {
-        this.db!.transaction(() => {
-          for (const op of ops) this.apply(op);
-        })();
-      } catch (err) {
-        this.failure = this.fail(`a group commit of ${ops.length} writes failed`, err);
-        for (const w of waiters) w.reject(this.failure);
-        throw this.failure;
+    this.postBlocked = false;
+    let blob: ArrayBuffer | null = null;
+    if (this.payloadBytes > 0) {
+      // a buffer of its own (never the shared pool): it is transferred, not copied
+      const b = Buffer.allocUnsafeSlow(this.payloadBytes);
+      let at = 0;
+      for (const p of this.payloads) {
+        b.set(p, at);
+        at += p.length;
       }
+      blob = b.buffer as ArrayBuffer;
     }
-    for (const w of waiters) w.resolve();
-  }
-
-  private apply(op: Op): void {
-    const s = this.stmts!;
-    switch (op.k) {
-      case 'putRetained': {
-        const m = op.m;
-        s.putRetained.run({ ...messageColumns(m), qos: m.qos });
-        break;
-      }
-      case 'deleteRetained':
-        s.deleteRetained.run(op.topic);
-        break;
-      case 'saveSession': {
-        const r = op.r;
-        s.saveSession.run({
-          client_id: r.clientId,
-          protocol_version: r.protocolVersion,
-          expiry_interval: r.expiryInterval,
-          disconnected_at: r.disconnectedAt ?? null,
-          subscriptions: JSON.stringify(r.subscriptions),
-          will: encodeWill(r.will),
-        });
-        break;
-      }
-      case 'deleteSession':
-        s.deleteSession.run(op.clientId);
-        s.deleteSessionMessages.run(op.clientId);
-        s.deleteSessionQos2.run(op.clientId);
-        s.deleteSessionCursors.run(op.clientId);
-        break;
-      case 'append': {
-        const { e } = op;
-        const m = e.message;
-        s.append.run({
-          client_id: e.clientId,
-          seq: e.seq,
-          ...messageColumns(m),
-          msg_qos: m.qos,
-          qos: e.qos,
-          packet_id: e.packetId ?? null,
-          state: e.state ?? null,
-        });
-        break;
-      }
-      case 'update':
-        s.update.run({
-          client_id: op.clientId,
-          seq: op.seq,
-          set_packet_id: 'packetId' in op.change ? 1 : 0,
-          packet_id: op.change.packetId ?? null,
-          set_state: 'state' in op.change ? 1 : 0,
-          state: op.change.state ?? null,
-        });
-        break;
-      case 'deleteMessage':
-        s.deleteMessage.run(op.clientId, op.seq);
-        break;
-      case 'addQos2':
-        s.addQos2.run(op.clientId, op.packetId);
-        break;
-      case 'removeQos2':
-        s.removeQos2.run(op.clientId, op.packetId);
-        break;
-      case 'saveTopic': {
-        const { t } = op;
-        s.saveTopic.run({
-          name: t.name,
-          partitions: t.partitions,
-          retention_ms: t.retentionMs,
-          retention_bytes: t.retentionBytes,
-          created_at: t.createdAt,
-        });
-        break;
-      }
-      case 'deleteTopic':
-        s.deleteTopic.run(op.name);
-        s.deleteTopicLog.run(op.name);
-        s.deleteTopicPartitions.run(op.name);
-        s.deleteTopicCursors.run(op.name);
-        break;
-      case 'appendLog': {
-        const { e } = op;
-        const m = e.message;
-        const inserted = s.appendLog.run({
-          ...messageColumns(m),
-          topic: e.topic,
-          partition: e.partition,
-          offset: e.offset,
-          msg_topic: m.topic === e.topic ? null : m.topic,
-          qos: m.qos,
-        });
-        if (inserted.changes > 0) {
-          s.appendPartition.run({ topic: e.topic, partition: e.partition, offset: e.offset, bytes: m.payload.length });
-        }
-        break;
-      }
-      case 'trimLog':
-        this.removeBefore(op.topic, op.partition, op.before);
-        break;
-      case 'saveCursor': {
-        const { c } = op;
-        s.saveCursor.run(c.clientId, c.topic, c.partition, c.offset);
-        break;
-      }
-    }
+    const ops = this.ops.slice(0, this.used).buffer; // a copy of what is used: the queue's array is kept
+    const batch: ToWriter = { t: 'batch', id: ++this.posted, ops, strings: this.strings, blob, writes: this.queued };
+    this.dropQueue();
+    if (this.posted - 1 === this.acked) this.updateRef(); // in flight: the process waits for it
+    this.worker.postMessage(batch, blob === null ? [ops] : [ops, blob]);
   }
 
   /**
-   * Removes the entries of a partition with offset < before and keeps its bytes and first offset right.
-   * Returns the partition's first offset after it (undefined for a partition never appended to).
+   * The writer holds the process up (ref) only while the process must wait for it: writes in flight
+   * that may still be confirmed, or its end awaited. An idle broker can exit.
    */
-  private removeBefore(topic: string, partition: number, before: number, keptBytes?: number): number | undefined {
-    const s = this.stmts!;
-    const p = s.partition.get(topic, partition) as PartitionRow | undefined;
-    if (!p) return undefined;
-    if (before <= p.first_offset) return p.first_offset;
-    const bytes = keptBytes ?? p.bytes - (s.bytesBefore.get(topic, partition, before) as { n: number }).n;
-    s.deleteLogBefore.run(topic, partition, before);
-    return (s.setKept.get({ topic, partition, bytes }) as { first_offset: number }).first_offset;
+  private updateRef(): void {
+    const worker = this.worker;
+    if (worker === undefined) return;
+    if (this.awaitingExit || (this.failure === undefined && this.posted !== this.acked)) worker.ref();
+    else worker.unref();
   }
 
-  /** Commits what is queued, then reads: a load sees every write issued before it. */
-  private read<T>(what: string, fn: (s: NonNullable<SqliteStorage['stmts']>) => T): Promise<T> {
-    try {
-      if (!this.db) throw new RobustMQError('RMQ_ERR_STORAGE', `storage file ${this.file}: the database is not open`);
-      if (this.queue.length > 0 || this.failure) this.commit();
-      return Promise.resolve(fn(this.stmts!));
-    } catch (err) {
-      return Promise.reject(err instanceof RobustMQError ? err : this.fail(`cannot load ${what}`, err));
+  private onWriterMessage(m: FromWriter): void {
+    if (m.t === 'ok') {
+      this.acked = m.id;
+      if (m.results !== null) this.settleRequests(m.results);
+      const w = this.waiters;
+      let k = 0;
+      while (k < w.length && w[k]!.id <= m.id) k++;
+      this.waiters = k === w.length ? [] : w.slice(k);
+      for (let i = 0; i < k; i++) w[i]!.resolve();
+      if (this.postBlocked) this.post();
+      if (this.posted === this.acked) this.updateRef();
+    } else if (m.t === 'fail') {
+      this.setFailure(this.fail(`a group commit of ${m.writes} writes failed`, new Error(m.message)));
+    } else if (m.t === 'closed') {
+      this.writerClosed = true;
+      this.onClosed?.(m.error);
     }
   }
 
-  // ----- StorageAdapter
+  private settleRequests(results: RetentionResult[]): void {
+    for (const [id, first, error] of results) {
+      const r = this.requests.get(id);
+      if (r === undefined) continue;
+      this.requests.delete(id);
+      if (first !== null) r.resolve(first);
+      else r.reject(this.fail('cannot apply retention to a topic log', error));
+    }
+  }
 
-  putRetained(message: Message): void {
-    this.enqueue({ k: 'putRetained', m: message });
+  /** The writer thread failed or ended unasked: a sticky failure, and nothing waits forever. */
+  private writerDied(err: RobustMQError): void {
+    this.setFailure(err);
+    this.onClosed?.(null);
+  }
+
+  private setFailure(err: RobustMQError): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.clearSchedule();
+    this.dropQueue();
+    this.updateRef(); // nothing in flight will be confirmed: the writer holds no process up
+    this.failAll(err);
+    this.onError?.(err);
+  }
+
+  /** Rejects every flush() and applyRetention() still waiting. */
+  private failAll(err: RobustMQError): void {
+    const waiters = this.waiters;
+    const requests = [...this.requests.values()];
+    this.waiters = [];
+    this.requests.clear();
+    for (const w of waiters) w.reject(err);
+    for (const r of requests) r.reject(err);
+  }
+
+  /** Waits for every write issued before it to be committed, then reads: a load sees every earlier write. */
+  private async read<T>(what: string, fn: (s: NonNullable<SqliteStorage['reads']>) => T): Promise<T> {
+    if (!this.db) throw this.notOpen();
+    if (this.failure) throw this.failure;
+    if (this.queued > 0 || this.posted !== this.acked) await this.flush();
+    if (!this.reads) throw this.notOpen();
+    try {
+      return fn(this.reads);
+    } catch (err) {
+      throw this.fail(`cannot load ${what}`, err);
+    }
+  }
+
+  private dropQueue(): void {
+    this.used = 0;
+    this.strings = [];
+    this.stringIds.clear();
+    this.payloads = [];
+    this.payloadBytes = 0;
+    this.queued = 0;
+  }
+
+  /** Room for an op of `size` values in the queue: returns where it starts. */
+  private reserve(size: number): number {
+    const at = this.used;
+    if (at + size > this.ops.length) {
+      const grown = new Float64Array(Math.max(this.ops.length * 2, at + size));
+      grown.set(this.ops.subarray(0, at));
+      this.ops = grown;
+    }
+    this.used = at + size;
+    return at;
+  }
+
+  /** A string value: its index in the batch's strings. */
+  private str(s: string): number {
+    let id = this.stringIds.get(s);
+    if (id === undefined) {
+      id = this.strings.length;
+      this.strings.push(s);
+      this.stringIds.set(s, id);
+    }
+    return id;
+  }
+
+  private strOrNull(s: string | null | undefined): number {
+    return s === null || s === undefined ? -1 : this.str(s);
+  }
+
+  /** Queues one write: its op code and values (strings and payloads already put in through str() and payload()). */
+  private op(...values: number[]): void {
+    const at = this.reserve(values.length); // first: it may replace the array
+    this.ops.set(values, at);
+    this.queuedOne();
+  }
+
+  /** Queues a payload (the op holds its length): posted in the batch's blob. */
+  private payload(payload: Buffer): number {
+    const n = payload.length;
+    if (n > 0) {
+      this.payloads.push(payload);
+      this.payloadBytes += n;
+    }
+    return n;
+  }
+
+  // ----- StorageAdapter (every write is encoded now: later changes of the caller's objects are not seen)
+
+  putRetained(m: Message): void {
+    if (!this.writable()) return;
+    this.op(
+      OP.putRetained,
+      this.str(m.topic),
+      this.payload(m.payload),
+      m.qos,
+      m.retain ? 1 : 0,
+      this.strOrNull(encodeProperties(m.properties)),
+      this.str(m.origin),
+      m.timestamp,
+      m.expiresAt ?? NaN,
+    );
   }
   deleteRetained(topic: string): void {
-    this.enqueue({ k: 'deleteRetained', topic });
+    if (!this.writable()) return;
+    this.op(OP.deleteRetained, this.str(topic));
   }
   loadRetained(): Promise<Message[]> {
     return this.read('retained messages', (s) => (s.loadRetained.all() as MessageRow[]).map(rowToMessage));
   }
 
-  saveSession(record: SessionRecord): void {
-    // copied now: the caller may change its record before the commit
-    this.enqueue({ k: 'saveSession', r: { ...record, subscriptions: record.subscriptions.map((x) => ({ ...x })) } });
+  saveSession(r: SessionRecord): void {
+    if (!this.writable()) return;
+    this.op(
+      OP.saveSession,
+      this.str(r.clientId),
+      r.protocolVersion,
+      r.expiryInterval,
+      r.disconnectedAt ?? NaN,
+      this.str(JSON.stringify(r.subscriptions)),
+      this.strOrNull(encodeWill(r.will)),
+    );
   }
   deleteSession(clientId: string): void {
-    this.enqueue({ k: 'deleteSession', clientId });
+    if (!this.writable()) return;
+    this.op(OP.deleteSession, this.str(clientId));
   }
   loadSessions(): Promise<SessionRecord[]> {
     return this.read('sessions', (s) =>
@@ -764,14 +827,43 @@ export class SqliteStorage implements StorageAdapter {
     );
   }
 
-  appendSessionMessage(entry: SessionMessage): void {
-    this.enqueue({ k: 'append', e: { ...entry } });
+  appendSessionMessage(e: SessionMessage): void {
+    if (!this.writable()) return;
+    const m = e.message;
+    const properties = this.strOrNull(encodeProperties(m.properties));
+    const at = this.reserve(14);
+    const a = this.ops;
+    a[at] = OP.appendMessage;
+    a[at + 1] = this.str(e.clientId);
+    a[at + 2] = e.seq;
+    a[at + 3] = this.str(m.topic);
+    a[at + 4] = this.payload(m.payload);
+    a[at + 5] = m.qos;
+    a[at + 6] = m.retain ? 1 : 0;
+    a[at + 7] = properties;
+    a[at + 8] = this.str(m.origin);
+    a[at + 9] = m.timestamp;
+    a[at + 10] = m.expiresAt ?? NaN;
+    a[at + 11] = e.qos;
+    a[at + 12] = e.packetId ?? NaN;
+    a[at + 13] = this.strOrNull(e.state);
+    this.queuedOne();
   }
   updateSessionMessage(clientId: string, seq: number, change: Pick<SessionMessage, 'packetId' | 'state'>): void {
-    this.enqueue({ k: 'update', clientId, seq, change: { ...change } });
+    if (!this.writable()) return;
+    this.op(
+      OP.updateMessage,
+      this.str(clientId),
+      seq,
+      'packetId' in change ? 1 : 0,
+      change.packetId ?? NaN,
+      'state' in change ? 1 : 0,
+      this.strOrNull(change.state),
+    );
   }
   deleteSessionMessage(clientId: string, seq: number): void {
-    this.enqueue({ k: 'deleteMessage', clientId, seq });
+    if (!this.writable()) return;
+    this.op(OP.deleteMessage, this.str(clientId), seq);
   }
   loadSessionMessages(clientId: string): Promise<SessionMessage[]> {
     return this.read('session messages', (s) =>
@@ -790,10 +882,12 @@ export class SqliteStorage implements StorageAdapter {
   }
 
   addIncomingQos2(clientId: string, packetId: number): void {
-    this.enqueue({ k: 'addQos2', clientId, packetId });
+    if (!this.writable()) return;
+    this.op(OP.addQos2, this.str(clientId), packetId);
   }
   removeIncomingQos2(clientId: string, packetId: number): void {
-    this.enqueue({ k: 'removeQos2', clientId, packetId });
+    if (!this.writable()) return;
+    this.op(OP.removeQos2, this.str(clientId), packetId);
   }
   loadIncomingQos2(clientId: string): Promise<number[]> {
     return this.read('incoming QoS 2 ids', (s) =>
@@ -803,11 +897,13 @@ export class SqliteStorage implements StorageAdapter {
 
   // ----- topics and their logs
 
-  saveTopic(topic: TopicRecord): void {
-    this.enqueue({ k: 'saveTopic', t: { ...topic } });
+  saveTopic(t: TopicRecord): void {
+    if (!this.writable()) return;
+    this.op(OP.saveTopic, this.str(t.name), t.partitions, t.retentionMs, t.retentionBytes, t.createdAt);
   }
   deleteTopic(name: string): void {
-    this.enqueue({ k: 'deleteTopic', name });
+    if (!this.writable()) return;
+    this.op(OP.deleteTopic, this.str(name));
   }
   loadTopics(): Promise<TopicRecord[]> {
     return this.read('topics', (s) =>
@@ -821,9 +917,26 @@ export class SqliteStorage implements StorageAdapter {
     );
   }
 
-  /** The hot path (once per message published to a logged topic): one queued op, two prepared statements at commit. */
-  appendLog(entry: LogEntry): void {
-    this.enqueue({ k: 'appendLog', e: { ...entry } });
+  /** The hot path (once per message published to a logged topic): one row of values pushed on the queue. */
+  appendLog(e: LogEntry): void {
+    if (!this.writable()) return;
+    const m = e.message;
+    const properties = m.properties === undefined ? -1 : this.strOrNull(encodeProperties(m.properties));
+    const at = this.reserve(12);
+    const a = this.ops;
+    a[at] = OP.appendLog;
+    a[at + 1] = this.str(e.topic);
+    a[at + 2] = e.partition;
+    a[at + 3] = e.offset;
+    a[at + 4] = m.topic === e.topic ? -1 : this.str(m.topic);
+    a[at + 5] = this.payload(m.payload);
+    a[at + 6] = m.qos;
+    a[at + 7] = m.retain ? 1 : 0;
+    a[at + 8] = properties;
+    a[at + 9] = this.str(m.origin);
+    a[at + 10] = m.timestamp;
+    a[at + 11] = m.expiresAt ?? NaN;
+    this.queuedOne();
   }
   readLog(topic: string, partition: number, fromOffset: number, limit: number): Promise<LogEntry[]> {
     if (!(limit > 0)) return this.read('a topic log', () => []);
@@ -855,42 +968,29 @@ export class SqliteStorage implements StorageAdapter {
     );
   }
   trimLog(topic: string, partition: number, beforeOffset: number): void {
-    this.enqueue({ k: 'trimLog', topic, partition, before: beforeOffset });
+    if (!this.writable()) return;
+    this.op(OP.trimLog, this.str(topic), partition, beforeOffset);
   }
-  /** Commits what is queued, then removes in a transaction of its own (durable when it resolves). */
+  /** Queued after every earlier write; resolves once the removal is committed (durable). */
   applyRetention(topic: string, partition: number, olderThan: number, maxBytes: number): Promise<number> {
-    return this.read('a topic log to apply retention', (s) =>
-      this.db!.transaction(() => {
-        const p = s.partition.get(topic, partition) as PartitionRow | undefined;
-        if (!p) return 0;
-        let cut = p.first_offset;
-        let kept = p.bytes;
-        if (olderThan > 0) {
-          const row = s.firstAtOrAfter.get(topic, partition, olderThan) as { offset: number } | undefined;
-          cut = row?.offset ?? p.next_offset;
-          if (cut > p.first_offset) kept -= (s.bytesBefore.get(topic, partition, cut) as { n: number }).n;
-        }
-        if (maxBytes > 0 && kept > maxBytes) {
-          let next = p.next_offset; // every entry goes unless one is reached with the rest small enough
-          for (const r of s.sizesFrom.iterate(topic, partition, cut) as IterableIterator<{
-            offset: number;
-            size: number;
-          }>) {
-            if (kept <= maxBytes) {
-              next = r.offset;
-              break;
-            }
-            kept -= r.size;
-          }
-          cut = next;
-        }
-        return this.removeBefore(topic, partition, cut, kept) ?? 0;
-      }).immediate(),
-    );
+    try {
+      if (!this.writable()) return Promise.reject(this.failure);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const id = ++this.lastRequest;
+    const values = [OP.retention, id, this.str(topic), partition, olderThan, maxBytes];
+    const at = this.reserve(values.length); // first: it may replace the array
+    this.ops.set(values, at);
+    const result = new Promise<number>((resolve, reject) => this.requests.set(id, { resolve, reject }));
+    this.queued++;
+    this.postSoon();
+    return result;
   }
 
-  saveCursor(cursor: LogCursor): void {
-    this.enqueue({ k: 'saveCursor', c: { ...cursor } });
+  saveCursor(c: LogCursor): void {
+    if (!this.writable()) return;
+    this.op(OP.saveCursor, this.str(c.clientId), this.str(c.topic), c.partition, c.offset);
   }
   loadCursors(clientId: string): Promise<LogCursor[]> {
     return this.read('log cursors', (s) =>

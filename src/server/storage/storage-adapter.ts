@@ -79,6 +79,51 @@ export interface LogCursor {
   offset: number;
 }
 
+/** A user of password authentication. The hash string names its algorithm and parameters. */
+export interface UserRecord {
+  username: string;
+  /** e.g. `scrypt$N$r$p$salt$hash` (base64 parts); never the password itself. */
+  passwordHash: string;
+  superuser: boolean;
+  createdAt: number;
+}
+
+/** One ACL rule; rules are evaluated by the security layer in `createdAt`, then `id`, order. */
+export interface AclRecord {
+  id: string;
+  /** Whom it applies to: a username, a client id, or everyone (`principal` is then ''). */
+  principalKind: 'user' | 'client' | 'all';
+  principal: string;
+  /** Topic filter; may use the placeholders %u (username) and %c (client id). */
+  filter: string;
+  action: 'publish' | 'subscribe' | 'all';
+  permission: 'allow' | 'deny';
+  createdAt: number;
+}
+
+/** A banned client id, username or IP address (or CIDR range). */
+export interface BanRecord {
+  kind: 'clientid' | 'username' | 'ip';
+  value: string;
+  reason: string;
+  /** Milliseconds since the epoch when the ban ends; undefined = never. */
+  until?: number;
+  createdAt: number;
+}
+
+/** Users, ACL rules and banned clients (the security layer uses them; the admin API edits them). */
+export interface SecurityStorage {
+  saveUser(user: UserRecord): void;
+  deleteUser(username: string): void;
+  loadUsers(): Promise<UserRecord[]>;
+  saveAcl(rule: AclRecord): void;
+  deleteAcl(id: string): void;
+  loadAcls(): Promise<AclRecord[]>;
+  saveBan(ban: BanRecord): void;
+  deleteBan(kind: BanRecord['kind'], value: string): void;
+  loadBans(): Promise<BanRecord[]>;
+}
+
 export interface StorageAdapter {
   readonly engine: string;
   open(): Promise<void>;
