@@ -26,6 +26,9 @@
 //   queued too, as a request the writer answers with the new first offset once committed. Each
 //   partition's `next` is kept in log_partitions even once retention has emptied it, so an offset is
 //   never handed out twice.
+// - Users, ACL rules and bans (SecurityStorage, migration 3) are queued like every write. saveAcl and
+//   saveBan refuse a value the tables' CHECK constraints would refuse when called (RMQ_ERR_INVALID_ARGUMENT):
+//   in the batch it would fail the whole commit, and the failure is sticky.
 // - The writer thread is unref'd while nothing is in flight: an idle broker can exit. close() commits
 //   what is queued, closes the writer's connection, ends the thread, then closes the read connection.
 import { accessSync, closeSync, constants, mkdirSync, openSync, readSync, statSync } from 'node:fs';
@@ -35,15 +38,19 @@ import Database from 'better-sqlite3';
 import { RobustMQError } from '../../lib/errors.js';
 import type { Message, MessageProperties, QoS } from '../message.js';
 import type {
+  AclRecord,
+  BanRecord,
   LogCursor,
   LogEntry,
   PartitionBounds,
   TopicRecord,
+  SecurityStorage,
   SessionMessage,
   SessionRecord,
   StorageAdapter,
   StoredSubscription,
   StoredWill,
+  UserRecord,
 } from './storage-adapter.js';
 import { OP, type FromWriter, type RetentionResult, type ToWriter, type WriterData } from './sqlite-writer.js';
 
@@ -150,6 +157,32 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (client_id, topic, partition)
    ) WITHOUT ROWID;
    CREATE INDEX log_cursors_topic ON log_cursors (topic);`,
+  // 3: users, ACL rules and bans (SecurityStorage). Text compares in binary order (SQLite's default),
+  // the order of the memory engine's loads.
+  `CREATE TABLE users (
+     username TEXT PRIMARY KEY NOT NULL,
+     password_hash TEXT NOT NULL,
+     superuser INTEGER NOT NULL CHECK (superuser IN (0, 1)),
+     created_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE acl_rules (
+     id TEXT PRIMARY KEY NOT NULL,
+     principal_kind TEXT NOT NULL CHECK (principal_kind IN ('user', 'client', 'all')),
+     principal TEXT NOT NULL,
+     filter TEXT NOT NULL,
+     action TEXT NOT NULL CHECK (action IN ('publish', 'subscribe', 'all')),
+     permission TEXT NOT NULL CHECK (permission IN ('allow', 'deny')),
+     created_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX acl_rules_order ON acl_rules (created_at, id);
+   CREATE TABLE bans (
+     kind TEXT NOT NULL CHECK (kind IN ('clientid', 'username', 'ip')),
+     value TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     until INTEGER,
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (kind, value)
+   ) WITHOUT ROWID;`,
 ];
 
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
@@ -193,6 +226,49 @@ interface TopicRow {
   retention_ms: number;
   retention_bytes: number;
   created_at: number;
+}
+
+interface UserRow {
+  username: string;
+  password_hash: string;
+  superuser: number;
+  created_at: number;
+}
+
+interface AclRow {
+  id: string;
+  principal_kind: AclRecord['principalKind'];
+  principal: string;
+  filter: string;
+  action: AclRecord['action'];
+  permission: AclRecord['permission'];
+  created_at: number;
+}
+
+interface BanRow {
+  kind: BanRecord['kind'];
+  value: string;
+  reason: string;
+  until: number | null;
+  created_at: number;
+}
+
+const PRINCIPAL_KINDS: readonly AclRecord['principalKind'][] = ['user', 'client', 'all'];
+const ACL_ACTIONS: readonly AclRecord['action'][] = ['publish', 'subscribe', 'all'];
+const ACL_PERMISSIONS: readonly AclRecord['permission'][] = ['allow', 'deny'];
+const BAN_KINDS: readonly BanRecord['kind'][] = ['clientid', 'username', 'ip'];
+
+/**
+ * Refuses, when it is issued, a value that a CHECK constraint of the security tables would refuse: in
+ * the batch it would fail the whole commit (and every later write with it, failures being sticky).
+ */
+function checkOneOf(field: string, value: string, allowed: readonly string[]): void {
+  if (!allowed.includes(value)) {
+    throw new RobustMQError(
+      'RMQ_ERR_INVALID_ARGUMENT',
+      `${field} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`,
+    );
+  }
 }
 
 interface LogRow extends MessageRow {
@@ -288,7 +364,7 @@ interface Waiter {
   reject: (err: unknown) => void;
 }
 
-export class SqliteStorage implements StorageAdapter {
+export class SqliteStorage implements StorageAdapter, SecurityStorage {
   readonly engine = 'sqlite';
   readonly file: string;
   private readonly commitIntervalMs: number;
@@ -502,6 +578,9 @@ export class SqliteStorage implements StorageAdapter {
       ),
       loadPartitions: db.prepare('SELECT * FROM log_partitions ORDER BY topic, partition'),
       loadCursors: db.prepare('SELECT * FROM log_cursors WHERE client_id = ? ORDER BY topic, partition'),
+      loadUsers: db.prepare('SELECT * FROM users ORDER BY username'),
+      loadAcls: db.prepare('SELECT * FROM acl_rules ORDER BY created_at, id'),
+      loadBans: db.prepare('SELECT * FROM bans ORDER BY kind, value'),
     };
   }
 
@@ -997,6 +1076,80 @@ export class SqliteStorage implements StorageAdapter {
       (s.loadCursors.all(clientId) as { client_id: string; topic: string; partition: number; offset: number }[]).map(
         (r) => ({ clientId: r.client_id, topic: r.topic, partition: r.partition, offset: r.offset }),
       ),
+    );
+  }
+
+  // ----- users, ACL rules, banned clients
+
+  saveUser(u: UserRecord): void {
+    if (!this.writable()) return;
+    this.op(OP.saveUser, this.str(u.username), this.str(u.passwordHash), u.superuser ? 1 : 0, u.createdAt);
+  }
+  deleteUser(username: string): void {
+    if (!this.writable()) return;
+    this.op(OP.deleteUser, this.str(username));
+  }
+  loadUsers(): Promise<UserRecord[]> {
+    return this.read('users', (s) =>
+      (s.loadUsers.all() as UserRow[]).map((r) => ({
+        username: r.username,
+        passwordHash: r.password_hash,
+        superuser: r.superuser !== 0,
+        createdAt: r.created_at,
+      })),
+    );
+  }
+
+  saveAcl(r: AclRecord): void {
+    checkOneOf('principalKind', r.principalKind, PRINCIPAL_KINDS);
+    checkOneOf('action', r.action, ACL_ACTIONS);
+    checkOneOf('permission', r.permission, ACL_PERMISSIONS);
+    if (!this.writable()) return;
+    this.op(
+      OP.saveAcl,
+      this.str(r.id),
+      this.str(r.principalKind),
+      this.str(r.principal),
+      this.str(r.filter),
+      this.str(r.action),
+      this.str(r.permission),
+      r.createdAt,
+    );
+  }
+  deleteAcl(id: string): void {
+    if (!this.writable()) return;
+    this.op(OP.deleteAcl, this.str(id));
+  }
+  loadAcls(): Promise<AclRecord[]> {
+    return this.read('ACL rules', (s) =>
+      (s.loadAcls.all() as AclRow[]).map((r) => ({
+        id: r.id,
+        principalKind: r.principal_kind,
+        principal: r.principal,
+        filter: r.filter,
+        action: r.action,
+        permission: r.permission,
+        createdAt: r.created_at,
+      })),
+    );
+  }
+
+  saveBan(b: BanRecord): void {
+    checkOneOf('kind', b.kind, BAN_KINDS);
+    if (!this.writable()) return;
+    this.op(OP.saveBan, this.str(b.kind), this.str(b.value), this.str(b.reason), b.until ?? NaN, b.createdAt);
+  }
+  deleteBan(kind: BanRecord['kind'], value: string): void {
+    if (!this.writable()) return;
+    this.op(OP.deleteBan, this.str(kind), this.str(value));
+  }
+  loadBans(): Promise<BanRecord[]> {
+    return this.read('bans', (s) =>
+      (s.loadBans.all() as BanRow[]).map((r) => {
+        const ban: BanRecord = { kind: r.kind, value: r.value, reason: r.reason, createdAt: r.created_at };
+        if (r.until !== null) ban.until = r.until;
+        return ban;
+      }),
     );
   }
 }

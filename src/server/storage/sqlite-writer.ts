@@ -42,6 +42,12 @@ export const OP = {
   trimLog: 13, // topic, partition, before
   saveCursor: 14, // clientId, topic, partition, offset
   retention: 15, // requestId, topic, partition, olderThan, maxBytes
+  saveUser: 16, // username, passwordHash, superuser, createdAt
+  deleteUser: 17, // username
+  saveAcl: 18, // id, principalKind, principal, filter, action, permission, createdAt
+  deleteAcl: 19, // id
+  saveBan: 20, // kind, value, reason, until?, createdAt
+  deleteBan: 21, // kind, value
 } as const;
 
 export interface WriterData {
@@ -170,6 +176,26 @@ function prepare(db: Database.Database) {
       `INSERT INTO log_cursors (client_id, topic, partition, offset) VALUES (?, ?, ?, ?)
        ON CONFLICT (client_id, topic, partition) DO UPDATE SET offset = excluded.offset`,
     ),
+    saveUser: db.prepare(
+      `INSERT INTO users (username, password_hash, superuser, created_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash,
+         superuser = excluded.superuser, created_at = excluded.created_at`,
+    ),
+    deleteUser: db.prepare('DELETE FROM users WHERE username = ?'),
+    saveAcl: db.prepare(
+      `INSERT INTO acl_rules (id, principal_kind, principal, filter, action, permission, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET principal_kind = excluded.principal_kind, principal = excluded.principal,
+         filter = excluded.filter, action = excluded.action, permission = excluded.permission,
+         created_at = excluded.created_at`,
+    ),
+    deleteAcl: db.prepare('DELETE FROM acl_rules WHERE id = ?'),
+    saveBan: db.prepare(
+      `INSERT INTO bans (kind, value, reason, until, created_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (kind, value) DO UPDATE SET reason = excluded.reason, until = excluded.until,
+         created_at = excluded.created_at`,
+    ),
+    deleteBan: db.prepare('DELETE FROM bans WHERE kind = ? AND value = ?'),
   };
 }
 
@@ -348,6 +374,30 @@ class Writer {
         case OP.saveCursor:
           s.saveCursor.run(str(i + 1), str(i + 2), num(i + 3), num(i + 4));
           i += 5;
+          break;
+        case OP.saveUser:
+          s.saveUser.run(str(i + 1), str(i + 2), num(i + 3), num(i + 4));
+          i += 5;
+          break;
+        case OP.deleteUser:
+          s.deleteUser.run(str(i + 1));
+          i += 2;
+          break;
+        case OP.saveAcl:
+          s.saveAcl.run(str(i + 1), str(i + 2), str(i + 3), str(i + 4), str(i + 5), str(i + 6), num(i + 7));
+          i += 8;
+          break;
+        case OP.deleteAcl:
+          s.deleteAcl.run(str(i + 1));
+          i += 2;
+          break;
+        case OP.saveBan:
+          s.saveBan.run(str(i + 1), str(i + 2), str(i + 3), numOrNull(i + 4), num(i + 5));
+          i += 6;
+          break;
+        case OP.deleteBan:
+          s.deleteBan.run(str(i + 1), str(i + 2));
+          i += 3;
           break;
         case OP.retention: {
           const id = num(i + 1);
