@@ -124,7 +124,7 @@ export interface SecurityStorage {
   loadBans(): Promise<BanRecord[]>;
 }
 
-export interface StorageAdapter {
+export interface StorageAdapter extends SecurityStorage {
   readonly engine: string;
   open(): Promise<void>;
   close(): Promise<void>;
