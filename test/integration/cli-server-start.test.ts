@@ -3,7 +3,7 @@
 // on SIGTERM and SIGINT (MQTT 5 clients get DISCONNECT 0x8B, exit code 0), and refuses bad flags and
 // configuration values with exit code 2 and one line naming what to change, without a stack trace.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,6 +146,18 @@ describe('robustmq-cli server start', () => {
       child.proc.kill('SIGTERM');
       assert.equal((await child.exited()).code, 0);
     }
+  });
+
+  it('a store file that is not a SQLite database stops the start, names the file, and is left unchanged', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rmq-cli-corrupt-'));
+    const file = join(dataDir, 'robustmq.db');
+    const garbage = Buffer.from('this is not a database, but it is a file of somebody\n'.repeat(200));
+    writeFileSync(file, garbage);
+    const port = await freePort();
+    const child = cli(['--mqtt-port', String(port), '--bind', '127.0.0.1', '--data-dir', dataDir]);
+    await refusedStart(child, 'RMQ_ERR_STORAGE', file);
+    assert.deepEqual(readFileSync(file), garbage);
+    assert.deepEqual(readdirSync(dataDir), ['robustmq.db'], 'no -wal or -shm file created next to it');
   });
 
   it('--log-level warn keeps the info lines out', async () => {
