@@ -125,6 +125,34 @@ for (const engine of durableEngines) {
       c2.close();
     });
 
+    it('queued messages keep their subscription identifiers across the restart [MQTT-3.3.4-3]', async () => {
+      const b = await start();
+      const id = uniqueId('subid');
+      const props = { sessionExpiryInterval: 600 };
+      const { c } = await rawConnect(b.port, id, 5, { clean: false, properties: props });
+      c.write(
+        {
+          cmd: 'subscribe',
+          messageId: 1,
+          properties: { subscriptionIdentifier: 42 },
+          subscriptions: [{ topic: 'sid/#', qos: 1 }],
+        } as Packet,
+        5,
+      );
+      await c.next('suback');
+      c.write({ cmd: 'disconnect', reasonCode: 0 } as Packet, 5);
+      await c.waitClosed();
+      const pub = await connect(b.port);
+      await pub.client.publishAsync('sid/a', 'queued', { qos: 1 });
+      await pub.end();
+      const b2 = await restart();
+      const { c: c2 } = await rawConnect(b2.port, id, 5, { clean: false, properties: props });
+      const p = await c2.next<IPublishPacket>('publish');
+      assert.equal(p.payload.toString(), 'queued');
+      assert.deepEqual(p.properties?.subscriptionIdentifier, 42);
+      c2.close();
+    });
+
     it('a QoS 2 PUBLISH re-sent after the restart is not delivered twice [MQTT-4.3.3-9]', async () => {
       const b = await start();
       const watcher = uniqueId('watch');

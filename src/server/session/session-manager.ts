@@ -1,6 +1,6 @@
 // All sessions of this node by client id: open (new, resume, takeover), end, expiry timers and
 // will scheduling ([MQTT-3.1.2-4..6], [MQTT-3.1.3-9], [MQTT-3.1.4-3]).
-import { parseSubscriptionFilter } from '../../lib/topic.js';
+import { parseSubscriptionFilter, topicMatches } from '../../lib/topic.js';
 import { createMessage } from '../message.js';
 import type { Subscription } from '../routing/subscription.js';
 import type { Broker } from '../broker.js';
@@ -146,7 +146,16 @@ export class SessionManager {
         session.subscriptions.set(sub.rawFilter, sub);
         router.add(sub);
       }
-      session.restore(await storage.loadSessionMessages(r.clientId), await storage.loadIncomingQos2(r.clientId));
+      const idsFor = (topic: string): number[] | undefined => {
+        let ids: number[] | undefined;
+        for (const sub of session.subscriptions.values()) {
+          if (sub.subscriptionId !== undefined && topicMatches(sub.filter, topic))
+            (ids ??= []).push(sub.subscriptionId);
+        }
+        return ids;
+      };
+      const messages = await storage.loadSessionMessages(r.clientId);
+      session.restore(messages, await storage.loadIncomingQos2(r.clientId), idsFor);
       for (const c of await storage.loadCursors(r.clientId))
         session.logCursors.set(`${c.topic}\0${c.partition}`, c.offset);
       this.broker.logs.pinCursors(session);

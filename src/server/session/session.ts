@@ -357,9 +357,16 @@ export class Session {
    * were in flight (re-sent with DUP at the next connection), the others wait in the queue. Nothing
    * is dropped here even beyond max_queued_messages: these were accepted before the restart.
    */
-  restore(entries: readonly SessionMessage[], incomingQos2: readonly number[]): void {
+  restore(
+    entries: readonly SessionMessage[],
+    incomingQos2: readonly number[],
+    subscriptionIdsFor?: (topic: string) => number[] | undefined,
+  ): void {
     for (const e of entries) {
       const d: Delivery = { message: e.message, qos: e.qos, retain: e.message.retain, seq: e.seq };
+      // [MQTT-3.3.4-3] the identifiers of the subscriptions that match, as at the first delivery
+      const ids = subscriptionIdsFor?.(e.message.topic);
+      if (ids) d.subscriptionIds = ids;
       if (e.seq > this.seq) this.seq = e.seq;
       if (e.packetId !== undefined && !this.inflight.has(e.packetId)) {
         d.packetId = e.packetId;
