@@ -276,6 +276,7 @@ describe('fuzz: hostile byte streams and idle sockets', () => {
         mqtt: { bind: '127.0.0.1', port: 0, connect_timeout_ms: CONNECT_TIMEOUT_MS },
         limits: { max_packet_size: MAX_PACKET_SIZE },
         sys: { enabled: false },
+        storage: { engine: 'memory' }, // nothing written into the working directory
       },
     });
     // keep every error-level log line: a handler that throws is logged as 'internal error'
