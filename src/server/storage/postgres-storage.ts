@@ -29,7 +29,8 @@
 //   error, and hasUnflushedWrites() stays true (nothing written after it can become durable).
 import pg from 'pg';
 import { RobustMQError } from '../../lib/errors.js';
-import type { Message, MessageProperties, QoS } from '../message.js';
+import { checkOneOf, decodeWill, encodeProperties, encodeWill, rowToMessage } from './record-codec.js';
+import type { Message, QoS } from '../message.js';
 import type {
   AclRecord,
   BanRecord,
@@ -41,7 +42,6 @@ import type {
   SessionRecord,
   StorageAdapter,
   StoredSubscription,
-  StoredWill,
   TopicRecord,
   UserRecord,
 } from './storage-adapter.js';
@@ -202,68 +202,6 @@ interface LogRow extends Omit<MessageRow, 'topic'> {
   partition: number;
   log_offset: number;
   msg_topic: string | null;
-}
-
-/** MessageProperties as JSON: correlationData as base64, user properties as an ordered array of pairs. */
-function encodeProperties(p: MessageProperties | undefined): string | null {
-  if (p === undefined) return null;
-  const { correlationData, ...rest } = p;
-  return JSON.stringify(
-    correlationData === undefined ? rest : { ...rest, correlationData: correlationData.toString('base64') },
-  );
-}
-
-function decodeProperties(json: string | null): MessageProperties | undefined {
-  if (json === null) return undefined;
-  const p = JSON.parse(json) as Omit<MessageProperties, 'correlationData'> & { correlationData?: string };
-  const { correlationData, ...rest } = p;
-  return correlationData === undefined ? rest : { ...rest, correlationData: Buffer.from(correlationData, 'base64') };
-}
-
-function rowToMessage(r: MessageRow): Message {
-  const m: { -readonly [K in keyof Message]: Message[K] } = {
-    topic: r.topic,
-    payload: r.payload,
-    qos: r.qos as QoS,
-    retain: r.retain,
-    origin: r.origin,
-    timestamp: r.timestamp,
-  };
-  const properties = decodeProperties(r.properties);
-  if (properties !== undefined) m.properties = properties;
-  if (r.expires_at !== null) m.expiresAt = r.expires_at;
-  return m;
-}
-
-/** The will as JSON (its message with the payload and correlationData as base64). */
-interface WillJson {
-  delay: number;
-  message: Omit<MessageRow, 'payload' | 'properties'> & { payload: string; properties: string | null };
-}
-
-function encodeWill(w: StoredWill | undefined): string | null {
-  if (w === undefined) return null;
-  const m = w.message;
-  const json: WillJson = {
-    delay: w.delay,
-    message: {
-      topic: m.topic,
-      payload: m.payload.toString('base64'),
-      qos: m.qos,
-      retain: m.retain,
-      properties: encodeProperties(m.properties),
-      origin: m.origin,
-      timestamp: m.timestamp,
-      expires_at: m.expiresAt ?? null,
-    },
-  };
-  return JSON.stringify(json);
-}
-
-function decodeWill(json: string | null): StoredWill | undefined {
-  if (json === null) return undefined;
-  const w = JSON.parse(json) as WillJson;
-  return { delay: w.delay, message: rowToMessage({ ...w.message, payload: Buffer.from(w.message.payload, 'base64') }) };
 }
 
 /** Column arrays of messages, for `unnest($n::text[], $n+1::bytea[], ...)` in the order of MESSAGE_COLUMNS. */
@@ -831,19 +769,6 @@ function describeUrl(url: string): string {
 }
 
 const BAN_KINDS: readonly BanRecord['kind'][] = ['clientid', 'username', 'ip'];
-
-/**
- * Refuses, when it is issued, a value that a CHECK constraint of the security tables would refuse: in
- * the batch it would fail the whole commit (and every later write with it, failures being sticky).
- */
-function checkOneOf(field: string, value: string, allowed: readonly string[]): void {
-  if (!allowed.includes(value)) {
-    throw new RobustMQError(
-      'RMQ_ERR_INVALID_ARGUMENT',
-      `${field} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`,
-    );
-  }
-}
 
 interface Waiter {
   /** Resolves once this many writes are committed. */

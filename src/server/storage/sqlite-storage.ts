@@ -36,7 +36,8 @@ import { dirname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { RobustMQError } from '../../lib/errors.js';
-import type { Message, MessageProperties, QoS } from '../message.js';
+import { checkOneOf, decodeWill, encodeProperties, encodeWill, rowToMessage } from './record-codec.js';
+import type { Message, QoS } from '../message.js';
 import type {
   AclRecord,
   BanRecord,
@@ -49,7 +50,6 @@ import type {
   SessionRecord,
   StorageAdapter,
   StoredSubscription,
-  StoredWill,
   UserRecord,
 } from './storage-adapter.js';
 import { OP, type FromWriter, type RetentionResult, type ToWriter, type WriterData } from './sqlite-writer.js';
@@ -258,19 +258,6 @@ const ACL_ACTIONS: readonly AclRecord['action'][] = ['publish', 'subscribe', 'al
 const ACL_PERMISSIONS: readonly AclRecord['permission'][] = ['allow', 'deny'];
 const BAN_KINDS: readonly BanRecord['kind'][] = ['clientid', 'username', 'ip'];
 
-/**
- * Refuses, when it is issued, a value that a CHECK constraint of the security tables would refuse: in
- * the batch it would fail the whole commit (and every later write with it, failures being sticky).
- */
-function checkOneOf(field: string, value: string, allowed: readonly string[]): void {
-  if (!allowed.includes(value)) {
-    throw new RobustMQError(
-      'RMQ_ERR_INVALID_ARGUMENT',
-      `${field} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`,
-    );
-  }
-}
-
 interface LogRow extends MessageRow {
   offset: number;
   msg_topic: string | null;
@@ -282,79 +269,6 @@ interface PartitionRow {
   first_offset: number;
   next_offset: number;
   bytes: number;
-}
-
-/** MessageProperties as JSON: correlationData as base64, user properties as an ordered array of pairs. */
-function encodeProperties(p: MessageProperties | undefined): string | null {
-  if (p === undefined) return null;
-  const { correlationData, ...rest } = p;
-  return JSON.stringify(
-    correlationData === undefined ? rest : { ...rest, correlationData: correlationData.toString('base64') },
-  );
-}
-
-function decodeProperties(json: string | null): MessageProperties | undefined {
-  if (json === null) return undefined;
-  const p = JSON.parse(json) as Omit<MessageProperties, 'correlationData'> & { correlationData?: string };
-  const { correlationData, ...rest } = p;
-  return correlationData === undefined ? rest : { ...rest, correlationData: Buffer.from(correlationData, 'base64') };
-}
-
-function rowToMessage(r: MessageRow): Message {
-  const m: {
-    -readonly [K in keyof Message]: Message[K];
-  } = {
-    topic: r.topic,
-    payload: r.payload,
-    qos: r.qos as QoS,
-    retain: r.retain !== 0,
-    origin: r.origin,
-    timestamp: r.timestamp,
-  };
-  const properties = decodeProperties(r.properties);
-  if (properties !== undefined) m.properties = properties;
-  if (r.expires_at !== null) m.expiresAt = r.expires_at;
-  return m;
-}
-
-/** The will as JSON (its message with the payload and correlationData as base64). */
-interface WillJson {
-  delay: number;
-  message: Omit<MessageRow, 'payload' | 'properties' | 'retain'> & {
-    payload: string;
-    retain: boolean;
-    properties: string | null;
-  };
-}
-
-function encodeWill(w: StoredWill | undefined): string | null {
-  if (w === undefined) return null;
-  const m = w.message;
-  const json: WillJson = {
-    delay: w.delay,
-    message: {
-      topic: m.topic,
-      payload: m.payload.toString('base64'),
-      qos: m.qos,
-      retain: m.retain,
-      properties: encodeProperties(m.properties),
-      origin: m.origin,
-      timestamp: m.timestamp,
-      expires_at: m.expiresAt ?? null,
-    },
-  };
-  return JSON.stringify(json);
-}
-
-function decodeWill(json: string | null): StoredWill | undefined {
-  if (json === null) return undefined;
-  const w = JSON.parse(json) as WillJson;
-  const message = rowToMessage({
-    ...w.message,
-    payload: Buffer.from(w.message.payload, 'base64'),
-    retain: w.message.retain ? 1 : 0,
-  });
-  return { delay: w.delay, message };
 }
 
 /** A flush() waiting for the batch `id` (and every one before it) to be committed. */

@@ -1,0 +1,92 @@
+// How the SQL engines (sqlite, postgres) put a Message's properties and a session's will into text
+// columns and read them back, and the check that keeps a bad enum value out of a group commit.
+import { RobustMQError } from '../../lib/errors.js';
+import type { Message, MessageProperties, QoS } from '../message.js';
+import type { StoredWill } from './storage-adapter.js';
+
+/** The columns a Message is stored in; `retain` is 0/1 in sqlite and a boolean in postgres. */
+export interface StoredMessageRow {
+  topic: string;
+  payload: Buffer;
+  qos: number;
+  retain: number | boolean;
+  properties: string | null;
+  origin: string;
+  timestamp: number;
+  expires_at: number | null;
+}
+
+/** MessageProperties as JSON: correlationData as base64, user properties as an ordered array of pairs. */
+export function encodeProperties(p: MessageProperties | undefined): string | null {
+  if (p === undefined) return null;
+  const { correlationData, ...rest } = p;
+  return JSON.stringify(
+    correlationData === undefined ? rest : { ...rest, correlationData: correlationData.toString('base64') },
+  );
+}
+
+export function decodeProperties(json: string | null): MessageProperties | undefined {
+  if (json === null) return undefined;
+  const p = JSON.parse(json) as Omit<MessageProperties, 'correlationData'> & { correlationData?: string };
+  const { correlationData, ...rest } = p;
+  return correlationData === undefined ? rest : { ...rest, correlationData: Buffer.from(correlationData, 'base64') };
+}
+
+export function rowToMessage(r: StoredMessageRow): Message {
+  const m: { -readonly [K in keyof Message]: Message[K] } = {
+    topic: r.topic,
+    payload: r.payload,
+    qos: r.qos as QoS,
+    retain: r.retain === true || r.retain === 1,
+    origin: r.origin,
+    timestamp: r.timestamp,
+  };
+  const properties = decodeProperties(r.properties);
+  if (properties !== undefined) m.properties = properties;
+  if (r.expires_at !== null) m.expiresAt = r.expires_at;
+  return m;
+}
+
+/** The will as JSON (its message with the payload and correlationData as base64). */
+interface WillJson {
+  delay: number;
+  message: Omit<StoredMessageRow, 'payload' | 'retain'> & { payload: string; retain: boolean };
+}
+
+export function encodeWill(w: StoredWill | undefined): string | null {
+  if (w === undefined) return null;
+  const m = w.message;
+  const json: WillJson = {
+    delay: w.delay,
+    message: {
+      topic: m.topic,
+      payload: m.payload.toString('base64'),
+      qos: m.qos,
+      retain: m.retain,
+      properties: encodeProperties(m.properties),
+      origin: m.origin,
+      timestamp: m.timestamp,
+      expires_at: m.expiresAt ?? null,
+    },
+  };
+  return JSON.stringify(json);
+}
+
+export function decodeWill(json: string | null): StoredWill | undefined {
+  if (json === null) return undefined;
+  const w = JSON.parse(json) as WillJson;
+  return { delay: w.delay, message: rowToMessage({ ...w.message, payload: Buffer.from(w.message.payload, 'base64') }) };
+}
+
+/**
+ * Refuses, when it is issued, a value that a CHECK constraint of the security tables would refuse: in
+ * the batch it would fail the whole commit (and every later write with it, failures being sticky).
+ */
+export function checkOneOf(field: string, value: string, allowed: readonly string[]): void {
+  if (!allowed.includes(value)) {
+    throw new RobustMQError(
+      'RMQ_ERR_INVALID_ARGUMENT',
+      `${field} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`,
+    );
+  }
+}
