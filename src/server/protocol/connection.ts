@@ -45,8 +45,9 @@ export class Connection implements SessionOutput {
   normalDisconnect = false;
   /** The session expiry requested at CONNECT, for the DISCONNECT rule [MQTT-3.14.2-2]. */
   connectExpiry = 0;
-  readonly inboundAliases = new Map<number, string>();
-  private readonly outboundAliases = new Map<string, number>();
+  /** Topic aliases, made on first use (most clients use none). */
+  inboundAliases?: Map<number, string>;
+  private outboundAliases?: Map<string, number>;
   private readonly parser: Parser;
   private readonly reader: FrameReader;
   private parsed: Packet | null = null;
@@ -59,14 +60,13 @@ export class Connection implements SessionOutput {
   private readPaused = false;
   bytesIn = 0;
   bytesOut = 0;
-  readonly log: Logger;
+  private childLog?: Logger;
 
   constructor(
     readonly broker: Broker,
     readonly socket: Duplex,
     readonly info: TransportInfo,
   ) {
-    this.log = broker.log.child({ conn: this.id, remote: `${info.remoteAddress}:${info.remotePort}` });
     this.parser = mqtt.parser();
     this.parser.on('packet', (p: Packet) => (this.parsed = p));
     this.parser.on('error', (e: Error) => (this.parseError = e));
@@ -100,6 +100,14 @@ export class Connection implements SessionOutput {
     });
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
     socket.on('close', () => this.onSocketClosed());
+  }
+
+  /** This connection's logger, made on first use: most connections never log, and a child costs memory. */
+  get log(): Logger {
+    return (this.childLog ??= this.broker.log.child({
+      conn: this.id,
+      remote: `${this.info.remoteAddress}:${this.info.remotePort}`,
+    }));
   }
 
   get v5(): boolean {
@@ -283,12 +291,13 @@ export class Connection implements SessionOutput {
       out.messageExpiryInterval = remainingExpiry(msg);
       if (d.subscriptionIds?.length) out.subscriptionIds = d.subscriptionIds;
       if (this.clientTopicAliasMax > 0) {
-        const alias = this.outboundAliases.get(msg.topic);
+        const aliases = (this.outboundAliases ??= new Map());
+        const alias = aliases.get(msg.topic);
         if (alias !== undefined) {
           out.topicAlias = alias;
           out.topic = '';
-        } else if (this.outboundAliases.size < this.clientTopicAliasMax) {
-          out.topicAlias = this.outboundAliases.size + 1;
+        } else if (aliases.size < this.clientTopicAliasMax) {
+          out.topicAlias = aliases.size + 1;
         }
       }
     }
@@ -296,7 +305,7 @@ export class Connection implements SessionOutput {
       return false; // [MQTT-3.1.2-25]
     }
     // the alias is only bound once the PUBLISH that carries it is really sent
-    if (out.topicAlias !== undefined && out.topic !== '') this.outboundAliases.set(msg.topic, out.topicAlias);
+    if (out.topicAlias !== undefined && out.topic !== '') this.outboundAliases!.set(msg.topic, out.topicAlias);
     const { header } = encodePublishHeader(out, this.v5);
     this.write(header);
     if (msg.payload.length > 0) this.write(msg.payload);

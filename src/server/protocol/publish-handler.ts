@@ -26,7 +26,7 @@ export function handlePublishFrame(conn: Connection, frame: Buffer): void {
       throw new PacketError(RC.TOPIC_ALIAS_INVALID, `topic alias ${p.topicAlias} is out of range`);
     }
     if (topic === '') {
-      const known = conn.inboundAliases.get(p.topicAlias);
+      const known = conn.inboundAliases?.get(p.topicAlias);
       if (known === undefined) throw new PacketError(RC.PROTOCOL_ERROR, `unknown topic alias ${p.topicAlias}`);
       topic = known;
     } else {
@@ -40,7 +40,7 @@ export function handlePublishFrame(conn: Connection, frame: Buffer): void {
     throw new PacketError(RC.TOPIC_NAME_INVALID, 'topic name contains a wildcard');
   }
   // bound only once the topic passed the protocol checks, so refused PUBLISHes hold no memory
-  if (bindAlias !== undefined) conn.inboundAliases.set(bindAlias, topic);
+  if (bindAlias !== undefined) (conn.inboundAliases ??= new Map()).set(bindAlias, topic);
   if (p.qos > limits.max_qos) {
     // [MQTT-3.2.2-11] QoS above the advertised Maximum QoS
     throw new PacketError(RC.QOS_NOT_SUPPORTED, `QoS ${p.qos} is above the maximum QoS ${limits.max_qos}`);
