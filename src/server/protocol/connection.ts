@@ -2,13 +2,14 @@
 // (CONNECT first and once), keepalive bookkeeping, topic aliases and flow control, and writes
 // packets. Packet families are handled in connect-handler, publish-handler, subscribe-handler.
 import type { Duplex } from 'node:stream';
-import mqtt, { type Packet, type Parser } from 'mqtt-packet';
+import mqtt, { type Packet } from 'mqtt-packet';
 import type { Logger } from '../../lib/logger.js';
 import type { Broker } from '../broker.js';
 import type { Delivery, SessionOutput } from '../session/delivery.js';
 import type { Session } from '../session/session.js';
 import { remainingExpiry } from '../message.js';
 import { FrameReader, type FrameError } from './frame-reader.js';
+import { parseWholeFrame, type ParserSettings } from './packet-parser.js';
 import { encodeAck, encodePublishHeader, PacketError, publishSize, type OutgoingPublish } from './publish-codec.js';
 import { RC } from './reason-codes.js';
 import { handleConnectFrame } from './connect-handler.js';
@@ -48,10 +49,9 @@ export class Connection implements SessionOutput {
   /** Topic aliases, made on first use (most clients use none). */
   inboundAliases?: Map<number, string>;
   private outboundAliases?: Map<string, number>;
-  private readonly parser: Parser;
+  /** Known once the CONNECT is parsed: how the shared parser reads this connection's packets. */
+  private parserSettings?: ParserSettings;
   private readonly reader: FrameReader;
-  private parsed: Packet | null = null;
-  private parseError: Error | null = null;
   private corked = false;
   /** Acknowledgements waiting for storage to make durable what they acknowledge, in order. */
   private heldAcks: Buffer[] | null = null;
@@ -67,9 +67,6 @@ export class Connection implements SessionOutput {
     readonly socket: Duplex,
     readonly info: TransportInfo,
   ) {
-    this.parser = mqtt.parser();
-    this.parser.on('packet', (p: Packet) => (this.parsed = p));
-    this.parser.on('error', (e: Error) => (this.parseError = e));
     this.reader = new FrameReader(broker.config.limits.max_packet_size, {
       frame: (f) => this.onFrame(f),
       error: (kind, size) => this.onFrameError(kind, size),
@@ -116,11 +113,13 @@ export class Connection implements SessionOutput {
 
   /** Parse a whole non-PUBLISH frame with mqtt-packet. Throws PacketError on malformed input. */
   parseFrame(frame: Buffer): Packet {
-    this.parsed = null;
-    this.parseError = null;
-    this.parser.parse(frame);
-    const error = this.parseError as Error | null;
-    const parsed = this.parsed as Packet | null;
+    const { packet: parsed, error } = parseWholeFrame(frame, this.parserSettings);
+    if (parsed?.cmd === 'connect') {
+      this.parserSettings = {
+        protocolVersion: parsed.protocolVersion ?? 4,
+        bridgeMode: (parsed as { bridgeMode?: boolean }).bridgeMode,
+      };
+    }
     if (error) {
       // "It is a Protocol Error to set the Retain Handling to 3" (MQTT 5.0, 3.8.3.1); other codec errors are malformed
       const code = /retain handling/i.test(error.message) ? RC.PROTOCOL_ERROR : RC.MALFORMED_PACKET;
