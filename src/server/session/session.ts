@@ -37,13 +37,13 @@ export class Session {
    * queue; bounded by the retained store itself, so a wide filter over many retained messages is
    * delivered whole instead of being cut at max_queued_messages.
    */
-  private readonly retainedQueue = new Deque<Delivery>();
+  private retainedQueue?: Deque<Delivery>;
   /** In-flight PUBLISHes not yet re-sent after a resume, because the new window is smaller. */
-  private readonly unsent = new Set<number>();
+  private unsent?: Set<number>;
   /** Topic-log cursors: `${topic}\0${partition}` → the next offset this session is to receive. */
-  readonly logCursors = new Map<string, number>();
+  private cursors?: Map<string, number>;
   /** Partitions being replayed from their log: their live messages are left to the replay. */
-  readonly replaying = new Set<string>();
+  private replayingKeys?: Set<string>;
   private nextPacketId = 1;
   private seq = 0;
   output: SessionOutput | null = null;
@@ -63,6 +63,19 @@ export class Session {
     private readonly ctx: SessionContext,
   ) {}
 
+  // the collections below are made on first use: most sessions never need them, and an empty Map or
+  // Set still costs memory per connection
+
+  /** Topic-log cursors: `${topic}\0${partition}` → the next offset this session is to receive. */
+  get logCursors(): Map<string, number> {
+    return (this.cursors ??= new Map());
+  }
+
+  /** Partitions being replayed from their log: their live messages are left to the replay. */
+  get replaying(): Set<string> {
+    return (this.replayingKeys ??= new Set());
+  }
+
   get persistent(): boolean {
     return this.expiryInterval > 0;
   }
@@ -72,7 +85,7 @@ export class Session {
   }
 
   get queued(): number {
-    return this.queue.length + this.retainedQueue.length;
+    return this.queue.length + (this.retainedQueue?.length ?? 0);
   }
 
   /** Accept a message for this session: send it now, or queue it. */
@@ -95,7 +108,7 @@ export class Session {
   private takeLogged(message: Message): boolean {
     const { partition, offset } = message.log!;
     const key = `${message.topic}\0${partition}`;
-    if (this.replaying.has(key)) return false;
+    if (this.replayingKeys?.has(key)) return false;
     if (!this.persistent) return true;
     if (!this.output) return false;
     this.logCursors.set(key, offset + 1);
@@ -123,11 +136,12 @@ export class Session {
       return;
     }
     // repeated SUBSCRIBEs must not multiply the retained store in memory
-    if (this.retainedQueue.length >= Math.max(this.ctx.maxQueued, this.ctx.retainedCount())) {
+    const retainedQueue = (this.retainedQueue ??= new Deque());
+    if (retainedQueue.length >= Math.max(this.ctx.maxQueued, this.ctx.retainedCount())) {
       this.ctx.onDropped(this, d, 'queue_full');
       return;
     }
-    this.retainedQueue.push(d);
+    retainedQueue.push(d);
     if (this.persistent && d.qos > 0) this.ctx.storage.appendSessionMessage(this.toStored(d));
   }
 
@@ -186,9 +200,9 @@ export class Session {
 
   /** Send what the window and socket allow: retained-on-subscribe first, then the live queue. */
   drain(): void {
-    if (!this.output || this.unsent.size > 0) return;
+    if (!this.output || (this.unsent !== undefined && this.unsent.size > 0)) return;
     try {
-      if (this.drainQueue(this.retainedQueue)) this.drainQueue(this.queue);
+      if (!this.retainedQueue || this.drainQueue(this.retainedQueue)) this.drainQueue(this.queue);
     } catch (err) {
       this.ctx.onError(this, err);
     }
@@ -257,7 +271,7 @@ export class Session {
 
   private complete(packetId: number, d: Delivery): void {
     this.inflight.delete(packetId);
-    this.unsent.delete(packetId);
+    this.unsent?.delete(packetId);
     if (this.persistent) this.ctx.storage.deleteSessionMessage(this.clientId, d.seq);
     this.ctx.onAcked(this, d);
     this.resendUnsent();
@@ -267,7 +281,7 @@ export class Session {
   /** An in-flight message the client can never receive: give up its slot [MQTT-3.1.2-25]. */
   private dropInflight(id: number, d: Delivery): void {
     this.inflight.delete(id);
-    this.unsent.delete(id);
+    this.unsent?.delete(id);
     this.forget(d);
     this.ctx.onDropped(this, d, 'too_large');
   }
@@ -275,10 +289,11 @@ export class Session {
   /** Re-send in-flight PUBLISHes held back at resume, as the window frees [MQTT-3.3.4-9]. */
   private resendUnsent(): void {
     const out = this.output;
-    if (!out) return;
-    for (const id of this.unsent) {
-      if (this.inflight.size - this.unsent.size >= this.window) return;
-      this.unsent.delete(id);
+    const unsent = this.unsent;
+    if (!out || !unsent) return;
+    for (const id of unsent) {
+      if (this.inflight.size - unsent.size >= this.window) return;
+      unsent.delete(id);
       const d = this.inflight.get(id);
       if (d && !out.sendPublish(d, true)) this.dropInflight(id, d);
     }
@@ -297,13 +312,13 @@ export class Session {
   resume(): void {
     const out = this.output;
     if (!out) return;
-    this.unsent.clear();
+    this.unsent?.clear();
     let outstanding = 0;
     for (const [id, d] of this.inflight) {
       if (d.state === 'pubrel') out.sendPubrel(id);
       else if (outstanding >= this.window) {
         // the client's new Receive Maximum is smaller: the rest keep their ids and wait [MQTT-3.3.4-9]
-        this.unsent.add(id);
+        (this.unsent ??= new Set()).add(id);
         continue;
       } else if (!out.sendPublish(d, true)) {
         this.dropInflight(id, d); // too large for the new connection's Maximum Packet Size
@@ -330,7 +345,7 @@ export class Session {
     for (const [id, d] of this.inflight) {
       if (d.shared && d.state === 'publish' && d.qos === 1) {
         this.inflight.delete(id);
-        this.unsent.delete(id);
+        this.unsent?.delete(id);
         this.forget(d);
         out.push(d);
       }
@@ -344,11 +359,11 @@ export class Session {
 
   /** Drop everything pending (session end or clean start). */
   clear(): void {
-    this.logCursors.clear();
+    this.cursors?.clear();
     this.inflight.clear();
-    this.unsent.clear();
+    this.unsent?.clear();
     this.queue.clear();
-    this.retainedQueue.clear();
+    this.retainedQueue?.clear();
     this.incomingQos2.clear();
   }
 
