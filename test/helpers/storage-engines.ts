@@ -53,3 +53,12 @@ function postgresEngine(): StorageEngine {
     },
   };
 }
+
+/** Drops keys whose value is undefined (recursively, Buffers kept), so `{a: undefined}` equals `{}`. */
+export function norm<T>(v: T): T {
+  if (Buffer.isBuffer(v) || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(norm) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = norm(x);
+  return out as T;
+}

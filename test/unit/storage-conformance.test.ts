@@ -16,16 +16,7 @@ import { isRobustMQError } from '../../src/lib/errors.js';
 import { createMessage, type Message } from '../../src/server/message.js';
 import { SqliteStorage, SQLITE_SCHEMA_VERSION } from '../../src/server/storage/sqlite-storage.js';
 import type { SessionMessage, SessionRecord, StorageAdapter } from '../../src/server/storage/storage-adapter.js';
-import { storageEngines } from '../helpers/storage-engines.js';
-
-/** Drops keys whose value is undefined (recursively, Buffers kept), so `{a: undefined}` equals `{}`. */
-function norm<T>(v: T): T {
-  if (Buffer.isBuffer(v) || v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map(norm) as T;
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = norm(x);
-  return out as T;
-}
+import { norm, storageEngines } from '../helpers/storage-engines.js';
 
 function richMessage(topic: string, payload: Buffer, retain = true): Message {
   return createMessage({

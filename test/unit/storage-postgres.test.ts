@@ -20,17 +20,10 @@ import type {
   SessionRecord,
   StorageAdapter,
 } from '../../src/server/storage/storage-adapter.js';
+import { rng } from '../helpers/bytes.js';
 import { freePort } from '../helpers/child.js';
+import { norm } from '../helpers/storage-engines.js';
 import { PASSWORD_USER, startPostgres, type PostgresServer } from '../helpers/postgres.js';
-
-/** Drops keys whose value is undefined (recursively, Buffers kept), so `{a: undefined}` equals `{}`. */
-function norm<T>(v: T): T {
-  if (Buffer.isBuffer(v) || v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map(norm) as T;
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = norm(x);
-  return out as T;
-}
 
 const T0 = 1_700_000_000_000;
 
@@ -68,18 +61,6 @@ function session(clientId: string, extra: Partial<SessionRecord> = {}): SessionR
 }
 
 const dbName = (url: string) => new URL(url).pathname.slice(1);
-
-/** A small deterministic PRNG (mulberry32), so a failing random run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('storage: postgres only', () => {
   let server: PostgresServer;
@@ -386,7 +367,7 @@ describe('storage: postgres only', () => {
       await pgs.open();
       const mem = new MemoryStorage();
       const both: (StorageAdapter & SecurityStorage)[] = [mem, pgs];
-      const rand = prng(label.length * 7919);
+      const rand = rng(label.length * 7919);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
       const int = (n: number) => Math.floor(rand() * n);
       const clientIds = ['a', 'b'];

@@ -13,14 +13,9 @@ import type {
   StorageAdapter,
   UserRecord,
 } from '../../src/server/storage/storage-adapter.js';
-import { storageEngines } from '../helpers/storage-engines.js';
+import { norm, storageEngines } from '../helpers/storage-engines.js';
 
 type Store = StorageAdapter & SecurityStorage;
-
-/** Drops keys whose value is undefined, so `{ until: undefined }` equals `{}`. */
-function norm<T extends object>(v: T): T {
-  return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined)) as T;
-}
 
 const alice: UserRecord = {
   username: 'alice',

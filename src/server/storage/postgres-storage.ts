@@ -277,6 +277,17 @@ interface PartitionIntent {
   next: number;
 }
 
+/** The keys a batch deletes and the values it writes, from a map folded per key (null = deleted). */
+function splitFolded<K, V>(folded: Map<K, V | null>): [K[], V[]] {
+  const gone: K[] = [];
+  const saved: V[] = [];
+  for (const [key, value] of folded) {
+    if (value === null) gone.push(key);
+    else saved.push(value);
+  }
+  return [gone, saved];
+}
+
 function nested<K, K2, V>(outer: Map<K, Map<K2, V>>, key: K): Map<K2, V> {
   let inner = outer.get(key);
   if (!inner) outer.set(key, (inner = new Map()));
@@ -425,12 +436,7 @@ class NetEffect {
     }
 
     // retained
-    const retainedGone: string[] = [];
-    const retainedPut: Message[] = [];
-    for (const [topic, m] of this.retained) {
-      if (m === null) retainedGone.push(topic);
-      else retainedPut.push(m);
-    }
+    const [retainedGone, retainedPut] = splitFolded(this.retained);
     if (retainedGone.length > 0) await run('DELETE FROM retained WHERE topic = ANY($1::text[])', [retainedGone]);
     if (retainedPut.length > 0) {
       await run(
@@ -442,12 +448,7 @@ class NetEffect {
     }
 
     // sessions
-    const sessionsGone: string[] = [];
-    const sessionsSaved: SessionRecord[] = [];
-    for (const [id, r] of this.sessions) {
-      if (r === null) sessionsGone.push(id);
-      else sessionsSaved.push(r);
-    }
+    const [sessionsGone, sessionsSaved] = splitFolded(this.sessions);
     if (sessionsGone.length > 0) await run('DELETE FROM sessions WHERE client_id = ANY($1::text[])', [sessionsGone]);
     if (sessionsSaved.length > 0) {
       await run(
@@ -543,12 +544,7 @@ class NetEffect {
     }
 
     // topics
-    const topicsGone: string[] = [];
-    const topicsSaved: TopicRecord[] = [];
-    for (const [name, t] of this.topics) {
-      if (t === null) topicsGone.push(name);
-      else topicsSaved.push(t);
-    }
+    const [topicsGone, topicsSaved] = splitFolded(this.topics);
     if (topicsGone.length > 0) await run('DELETE FROM topics WHERE name = ANY($1::text[])', [topicsGone]);
     if (topicsSaved.length > 0) {
       await run(
@@ -632,12 +628,7 @@ class NetEffect {
     }
 
     // users
-    const usersGone: string[] = [];
-    const usersSaved: UserRecord[] = [];
-    for (const [username, u] of this.users) {
-      if (u === null) usersGone.push(username);
-      else usersSaved.push(u);
-    }
+    const [usersGone, usersSaved] = splitFolded(this.users);
     if (usersGone.length > 0) await run('DELETE FROM users WHERE username = ANY($1::text[])', [usersGone]);
     if (usersSaved.length > 0) {
       await run(
@@ -655,12 +646,7 @@ class NetEffect {
     }
 
     // ACL rules
-    const aclsGone: string[] = [];
-    const aclsSaved: AclRecord[] = [];
-    for (const [id, r] of this.acls) {
-      if (r === null) aclsGone.push(id);
-      else aclsSaved.push(r);
-    }
+    const [aclsGone, aclsSaved] = splitFolded(this.acls);
     if (aclsGone.length > 0) await run('DELETE FROM acl_rules WHERE id = ANY($1::text[])', [aclsGone]);
     if (aclsSaved.length > 0) {
       await run(
