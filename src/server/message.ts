@@ -41,10 +41,18 @@ export interface LogPosition {
 export function createMessage(fields: Omit<Message, 'timestamp' | 'expiresAt'> & { timestamp?: number }): Message {
   const timestamp = fields.timestamp ?? Date.now();
   const interval = fields.properties?.messageExpiryInterval;
+  // every field written in one order, so all messages share one hidden class and the code that
+  // reads them stays monomorphic (a spread copied each caller's own shape: 25% of a fan-in profile)
   return {
-    ...fields,
+    topic: fields.topic,
+    payload: fields.payload,
+    qos: fields.qos,
+    retain: fields.retain,
+    properties: fields.properties,
+    origin: fields.origin,
     timestamp,
     expiresAt: interval !== undefined ? timestamp + interval * 1000 : undefined,
+    log: fields.log,
   };
 }
 

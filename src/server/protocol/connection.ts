@@ -52,7 +52,13 @@ export class Connection implements SessionOutput {
   /** Known once the CONNECT is parsed: how the shared parser reads this connection's packets. */
   private parserSettings?: ParserSettings;
   private readonly reader: FrameReader;
-  private corked = false;
+  /**
+   * Small packets written in this tick, sent as one buffer at the end of it: one socket write per
+   * tick instead of a stream request (and a writev slot) per header, payload and ack.
+   */
+  private out: Buffer[] | null = null;
+  private outBytes = 0;
+  flushScheduled = false;
   /** Acknowledgements waiting for storage to make durable what they acknowledge, in order. */
   private heldAcks: Buffer[] | null = null;
   private ackFlushing = false;
@@ -207,14 +213,32 @@ export class Connection implements SessionOutput {
 
   write(buf: Buffer): void {
     if (this.state === 'closed' || this.socket.destroyed) return;
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(uncork, this);
-    }
-    this.socket.write(buf);
     this.bytesOut += buf.length;
     this.broker.metrics.bytesSent += buf.length;
+    if (buf.length >= DIRECT_WRITE_MIN) {
+      // a large payload is handed over as it is, not copied: first what was written before it
+      this.flushOut();
+      this.socket.write(buf);
+      return;
+    }
+    if (this.out === null) this.out = [buf];
+    else this.out.push(buf);
+    this.outBytes += buf.length;
+    if (this.outBytes >= COALESCE_MAX) this.flushOut();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(flushTick, this);
+    }
+  }
+
+  /** Hand what was written in this tick to the socket, as one buffer. */
+  flushOut(): void {
+    const out = this.out;
+    if (out === null) return;
+    this.out = null;
+    const n = this.outBytes;
+    this.outBytes = 0;
+    if (!this.socket.destroyed) this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out, n));
   }
 
   /**
@@ -249,11 +273,6 @@ export class Connection implements SessionOutput {
         this.disconnect(RC.UNSPECIFIED_ERROR, 'storage unavailable');
       },
     );
-  }
-
-  uncork(): void {
-    this.corked = false;
-    this.socket.uncork();
   }
 
   /** Encode and write a non-PUBLISH packet with mqtt-packet. */
@@ -337,7 +356,7 @@ export class Connection implements SessionOutput {
     const wasConnected = this.state === 'connected';
     this.state = 'closed';
     this.log.debug({ clientId: this.clientId, reason }, 'connection closed');
-    if (this.corked) this.uncork();
+    this.flushOut();
     this.socket.end();
     // do not wait forever for a peer that does not read
     const timer = setTimeout(() => this.socket.destroy(), 2000);
@@ -359,6 +378,12 @@ export class Connection implements SessionOutput {
 
 const PINGRESP = Buffer.from([0xd0, 0x00]);
 
-function uncork(conn: Connection): void {
-  if (conn.state !== 'closed') conn.uncork();
+/** Packets of at least this size are written as they are; smaller ones are copied into the tick's buffer. */
+const DIRECT_WRITE_MIN = 4096;
+/** The tick's buffer goes to the socket once it holds this much, so the stream's own bound applies. */
+const COALESCE_MAX = 65_536;
+
+function flushTick(conn: Connection): void {
+  conn.flushScheduled = false;
+  conn.flushOut();
 }

@@ -30,6 +30,10 @@ const malformed = (msg: string): PacketError => new PacketError(RC.MALFORMED_PAC
 const protocolError = (msg: string): PacketError => new PacketError(RC.PROTOCOL_ERROR, msg);
 
 function readUtf8(buf: Buffer, start: number, end: number, what: string): string {
+  // most topics are ASCII: checked byte by byte here, read without making a view of them
+  let i = start;
+  while (i < end && buf[i]! < 0x80) i++;
+  if (i === end) return buf.toString('latin1', start, end);
   const bytes = buf.subarray(start, end);
   if (!isUtf8(bytes)) throw malformed(`${what} is not valid UTF-8`); // [MQTT-1.5.4-1]
   return bytes.toString('utf8');
@@ -125,7 +129,8 @@ export function decodePublish(frame: Buffer, v5: boolean): DecodedPublish {
     if (properties && Object.keys(properties).length === 0) properties = undefined;
   }
   // the payload is copied once here so queued messages do not pin the socket's whole read chunk
-  const payload = Buffer.from(frame.subarray(off, end));
+  const payload = Buffer.allocUnsafe(end - off);
+  frame.copy(payload, 0, off, end);
   if (properties?.payloadFormatIndicator === 1 && !isUtf8(payload)) {
     throw new PacketError(RC.PAYLOAD_FORMAT_INVALID, 'payload is marked UTF-8 but is not'); // [MQTT-3.3.2-4]
   }

@@ -34,19 +34,29 @@ class TrieNode {
 }
 
 export interface MatchResult {
-  direct: Subscription[];
-  shared: SharedGroup[];
+  readonly direct: Subscription[];
+  readonly shared: SharedGroup[];
 }
+
+/** Topics whose match result is remembered; past this the cache starts over. */
+const MATCH_CACHE_LIMIT = 10_000;
 
 export class TopicTrie {
   private readonly root = new TrieNode();
   private count = 0;
+  /**
+   * Match results by topic, emptied on every add or remove: publishers repeat topics, and a hit
+   * costs one Map lookup instead of a walk that splits the topic and visits '+' and '#' branches.
+   * The results are shared, so callers must not modify them.
+   */
+  private readonly cache = new Map<string, MatchResult>();
 
   get size(): number {
     return this.count;
   }
 
   add(sub: Subscription): void {
+    if (this.cache.size > 0) this.cache.clear();
     const node = this.walkCreate(sub.filter);
     if (sub.group !== undefined) {
       node.shared ??= new Map();
@@ -65,6 +75,7 @@ export class TopicTrie {
   }
 
   remove(sub: Pick<Subscription, 'clientId' | 'filter' | 'group'>): boolean {
+    if (this.cache.size > 0) this.cache.clear();
     const path: TrieNode[] = [this.root];
     const levels = sub.filter.split('/');
     let node = this.root;
@@ -104,11 +115,16 @@ export class TopicTrie {
     return node.shared?.get(group);
   }
 
-  match(topic: string): MatchResult {
+  /** The subscriptions matching a topic; the result is shared and must not be modified. */
+  match(topic: string): { readonly direct: readonly Subscription[]; readonly shared: readonly SharedGroup[] } {
+    const cached = this.cache.get(topic);
+    if (cached !== undefined) return cached;
     const result: MatchResult = { direct: [], shared: [] };
     const levels = topic.split('/');
     // [MQTT-4.7.2-1] a topic starting with '$' is not matched by a leading wildcard
     this.visit(this.root, levels, 0, result, topic.charCodeAt(0) === 0x24);
+    if (this.cache.size >= MATCH_CACHE_LIMIT) this.cache.clear();
+    this.cache.set(topic, result);
     return result;
   }
 

@@ -33,18 +33,18 @@ export function decodeProperties(json: string | null): MessageProperties | undef
 }
 
 export function rowToMessage(r: StoredMessageRow): Message {
-  const m: { -readonly [K in keyof Message]: Message[K] } = {
+  // the same fields in the same order as createMessage(), so stored and live messages share a shape
+  return {
     topic: r.topic,
     payload: r.payload,
     qos: r.qos as QoS,
     retain: r.retain === true || r.retain === 1,
+    properties: decodeProperties(r.properties),
     origin: r.origin,
     timestamp: r.timestamp,
+    expiresAt: r.expires_at ?? undefined,
+    log: undefined,
   };
-  const properties = decodeProperties(r.properties);
-  if (properties !== undefined) m.properties = properties;
-  if (r.expires_at !== null) m.expiresAt = r.expires_at;
-  return m;
 }
 
 /** The will as JSON (its message with the payload and correlationData as base64). */
