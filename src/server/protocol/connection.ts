@@ -86,6 +86,7 @@ export class Connection implements SessionOutput {
         return;
       }
       this.bytesIn += chunk.length;
+      this.lastSeen = Date.now(); // per chunk, not per packet: the keepalive needs no finer clock
       broker.metrics.bytesReceived += chunk.length;
       this.reader.push(chunk);
       // acknowledgements to a client that never reads would grow without bound: stop reading it
@@ -137,7 +138,6 @@ export class Connection implements SessionOutput {
 
   private onFrame(frame: Buffer): void {
     if (this.state === 'closed') return;
-    this.lastSeen = Date.now();
     const type = frame[0]! >> 4;
     try {
       if (this.state === 'connecting') {

@@ -1,6 +1,6 @@
 // Inbound PUBLISH (QoS 0/1/2, topic aliases, receive maximum, retain) and the four acknowledgements
 // PUBACK/PUBREC/PUBREL/PUBCOMP in both directions of the QoS 1 and QoS 2 flows.
-import { validateTopicName } from '../../lib/topic.js';
+import { countLevels } from '../../lib/topic.js';
 import { createMessage } from '../message.js';
 import type { Connection } from './connection.js';
 import { decodePublish, encodeAck, PacketError } from './publish-codec.js';
@@ -61,12 +61,13 @@ export function handlePublishFrame(conn: Connection, frame: Buffer): void {
     }
   }
 
-  const check = validateTopicName(topic, limits.max_topic_levels);
+  // empty, wildcard, U+0000 and length were checked above and by decodePublish: only the policy
+  // limit on levels is left, and it refuses this message only, not the connection
   let reason: number = RC.SUCCESS;
-  if (!check.ok) {
-    // a policy limit (topic levels), not a protocol violation: refuse this message only
+  const maxLevels = limits.max_topic_levels;
+  if (maxLevels > 0 && countLevels(topic) > maxLevels) {
     broker.metrics.limitHit('max_topic_levels');
-    conn.log.info({ topic, reason: check.reason }, 'publish refused');
+    conn.log.info({ topic, reason: `topic has more than ${maxLevels} levels` }, 'publish refused');
     reason = RC.TOPIC_NAME_INVALID;
   } else {
     const message = createMessage({

@@ -35,7 +35,7 @@ export class Dispatcher {
             msg,
             Math.min(msg.qos, sub.qos) as QoS,
             sub.retainAsPublished && msg.retain,
-            sub.subscriptionId !== undefined ? { subscriptionIds: [sub.subscriptionId] } : undefined,
+            sub.subscriptionId !== undefined ? [sub.subscriptionId] : undefined,
           );
           count++;
         }
@@ -62,7 +62,7 @@ export class Dispatcher {
       for (const [clientId, plan] of plans) {
         const session = this.sessions.get(clientId);
         if (!session) continue;
-        session.deliver(msg, plan.qos, plan.retain, plan.ids ? { subscriptionIds: plan.ids } : undefined);
+        session.deliver(msg, plan.qos, plan.retain, plan.ids);
         count++;
       }
     }
@@ -70,10 +70,13 @@ export class Dispatcher {
       const member = this.pick(group, msg.origin);
       if (!member) continue;
       const [session, sub] = member;
-      session.deliver(msg, Math.min(msg.qos, sub.qos) as QoS, sub.retainAsPublished && msg.retain, {
-        subscriptionIds: sub.subscriptionId !== undefined ? [sub.subscriptionId] : undefined,
-        shared: { group: group.name, filter: group.filter },
-      });
+      session.deliver(
+        msg,
+        Math.min(msg.qos, sub.qos) as QoS,
+        sub.retainAsPublished && msg.retain,
+        sub.subscriptionId !== undefined ? [sub.subscriptionId] : undefined,
+        group.ref,
+      );
       count++;
     }
     return count;

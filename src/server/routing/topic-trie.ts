@@ -8,10 +8,14 @@ export class SharedGroup {
   /** Members in join order, for round robin. */
   order: string[] = [];
   cursor = 0;
+  /** What a delivery through this group carries, made once instead of per message. */
+  readonly ref: { readonly group: string; readonly filter: string };
   constructor(
     readonly name: string,
     readonly filter: string,
-  ) {}
+  ) {
+    this.ref = { group: name, filter };
+  }
 
   add(sub: Subscription): void {
     if (!this.members.has(sub.clientId)) this.order.push(sub.clientId);

@@ -1,9 +1,9 @@
 // Session state of one client id: subscriptions, the outgoing inflight window and queue, incoming
 // QoS 2 packet ids awaiting PUBREL, will and expiry. Survives its connection when persistent.
-import { isExpired, type Message, type QoS } from '../message.js';
+import { createMessage, isExpired, type Message, type QoS } from '../message.js';
 import type { Subscription } from '../routing/subscription.js';
 import type { SessionMessage, StorageAdapter, StoredWill } from '../storage/storage-adapter.js';
-import type { Delivery, SessionOutput } from './delivery.js';
+import { newDelivery, type Delivery, type SessionOutput } from './delivery.js';
 import { Deque } from './deque.js';
 
 export const NEVER_EXPIRES = 0xffffffff;
@@ -89,9 +89,15 @@ export class Session {
   }
 
   /** Accept a message for this session: send it now, or queue it. */
-  deliver(message: Message, qos: QoS, retain: boolean, extra?: Pick<Delivery, 'subscriptionIds' | 'shared'>): void {
-    if (message.log !== undefined && extra?.shared === undefined && !this.takeLogged(message)) return;
-    const d: Delivery = { message, qos, retain, seq: ++this.seq, ...extra };
+  deliver(
+    message: Message,
+    qos: QoS,
+    retain: boolean,
+    subscriptionIds?: number[],
+    shared?: { group: string; filter: string },
+  ): void {
+    if (message.log !== undefined && shared === undefined && !this.takeLogged(message)) return;
+    const d = newDelivery(message, qos, retain, ++this.seq, subscriptionIds, shared);
     try {
       this.accept(d);
     } catch (err) {
@@ -118,7 +124,7 @@ export class Session {
 
   /** A message read from a topic log by a replay (its cursor is moved by the replay). */
   deliverFromLog(message: Message, qos: QoS, retain: boolean, subscriptionIds?: number[]): void {
-    const d: Delivery = { message, qos, retain, seq: ++this.seq, subscriptionIds };
+    const d = newDelivery(message, qos, retain, ++this.seq, subscriptionIds);
     try {
       this.accept(d);
     } catch (err) {
@@ -128,7 +134,7 @@ export class Session {
 
   /** A retained message sent because of a SUBSCRIBE [MQTT-3.3.1-8]: never cut by the queue bound. */
   deliverRetained(message: Message, qos: QoS, subscriptionIds?: number[]): void {
-    const d: Delivery = { message, qos, retain: true, seq: ++this.seq, subscriptionIds };
+    const d = newDelivery(message, qos, true, ++this.seq, subscriptionIds);
     try {
       if (this.output && this.queued === 0 && this.trySend(d)) return;
     } catch (err) {
@@ -147,7 +153,7 @@ export class Session {
 
   /** Take a delivery that was in another session (shared subscription redispatch). */
   adopt(d: Delivery): void {
-    this.accept({ ...d, seq: ++this.seq, packetId: undefined, state: undefined });
+    this.accept(newDelivery(d.message, d.qos, d.retain, ++this.seq, d.subscriptionIds, d.shared));
   }
 
   private accept(d: Delivery): void {
@@ -378,10 +384,8 @@ export class Session {
     subscriptionIdsFor?: (topic: string) => number[] | undefined,
   ): void {
     for (const e of entries) {
-      const d: Delivery = { message: e.message, qos: e.qos, retain: e.message.retain, seq: e.seq };
       // [MQTT-3.3.4-3] the identifiers of the subscriptions that match, as at the first delivery
-      const ids = subscriptionIdsFor?.(e.message.topic);
-      if (ids) d.subscriptionIds = ids;
+      const d = newDelivery(e.message, e.qos, e.message.retain, e.seq, subscriptionIdsFor?.(e.message.topic));
       if (e.seq > this.seq) this.seq = e.seq;
       if (e.packetId !== undefined && !this.inflight.has(e.packetId)) {
         d.packetId = e.packetId;
@@ -400,7 +404,7 @@ export class Session {
       clientId: this.clientId,
       seq: d.seq,
       // the RETAIN flag to send is kept in the stored message's own flag
-      message: d.retain === d.message.retain ? d.message : { ...d.message, retain: d.retain },
+      message: d.retain === d.message.retain ? d.message : createMessage({ ...d.message, retain: d.retain }),
       qos: d.qos,
       packetId: d.packetId,
       state: d.state,
