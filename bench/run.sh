@@ -21,7 +21,7 @@ chmod -R u+w "$work"
 cat > "$work/brokers/robustmq-compare.json" <<JSON
 {
   "brokers": [
-    { "name": "robustmq", "port": 18833, "cmd": ["node", "$repo/bin/run.js", "server", "start", "--config", "$here/robustmq.toml"] },
+    { "name": "robustmq", "port": 18833, "cmd": ["$repo/bin/run.js", "server", "start", "--config", "$here/robustmq.toml"] },
     { "name": "mosquitto-if0", "port": 18831, "cmd": ["mosquitto", "-c", "mosquitto-inflight0.conf"] },
     { "name": "mosquitto-nd", "port": 18831, "cmd": ["mosquitto", "-c", "mosquitto-nodelay.conf"] },
     { "name": "aedes-nd", "port": 18835, "cmd": ["node", "aedes/server.mjs", "--port", "18835", "--no-delay"] }

@@ -226,7 +226,7 @@ export class Broker {
           c.destroy('no CONNECT within connect_timeout_ms');
         }
       } else if (c.state === 'connected' && c.keepalive > 0 && now - c.lastSeen > c.keepalive * 1500) {
-        c.log.debug({ clientId: c.clientId, keepalive: c.keepalive }, 'keep alive timeout');
+        c.debug({ clientId: c.clientId, keepalive: c.keepalive }, 'keep alive timeout');
         c.disconnect(RC.KEEP_ALIVE_TIMEOUT, 'keep alive timeout');
       }
     }

@@ -18,8 +18,8 @@ function collect(max = 268_435_455): Collected {
   const errors: Array<{ kind: FrameError; size?: number }> = [];
   const reader = new FrameReader(max, {
     // copy: a frame may be a view into a buffer the reader reuses
-    frame: (f) => frames.push(Buffer.from(f)),
-    error: (kind, size) => errors.push({ kind, size }),
+    onFrame: (f) => frames.push(Buffer.from(f)),
+    onFrameError: (kind, size) => errors.push({ kind, size }),
   });
   return { frames, errors, reader };
 }

@@ -238,7 +238,7 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
   conn.send(connack);
   const window = Math.min(conn.clientReceiveMax, limits.max_inflight);
   session.attach(conn, window);
-  conn.log.debug({ clientId, version: conn.protocolVersion, present, keepalive: conn.keepalive }, 'client connected');
+  conn.debug({ clientId, version: conn.protocolVersion, present, keepalive: conn.keepalive }, 'client connected');
   broker.clientConnected(conn);
   session.resume();
   if (broker.logs.size > 0) broker.logs.resume(session); // topic logs it fell behind on while away

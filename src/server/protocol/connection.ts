@@ -8,8 +8,8 @@ import type { Broker } from '../broker.js';
 import type { Delivery, SessionOutput } from '../session/delivery.js';
 import type { Session } from '../session/session.js';
 import { remainingExpiry } from '../message.js';
-import { FrameReader, type FrameError } from './frame-reader.js';
-import { parseWholeFrame, type ParserSettings } from './packet-parser.js';
+import { FrameReader, type FrameError, type FrameSink } from './frame-reader.js';
+import { parserSettingsFor, parseWholeFrame, type ParserSettings } from './packet-parser.js';
 import { encodeAck, encodePublishHeader, PacketError, publishSize, type OutgoingPublish } from './publish-codec.js';
 import { RC } from './reason-codes.js';
 import { handleConnectFrame } from './connect-handler.js';
@@ -27,7 +27,7 @@ export interface TransportInfo {
 
 let nextConnectionId = 1;
 
-export class Connection implements SessionOutput {
+export class Connection implements SessionOutput, FrameSink {
   readonly id = nextConnectionId++;
   readonly openedAt = Date.now();
   state: ConnectionState = 'connecting';
@@ -73,37 +73,42 @@ export class Connection implements SessionOutput {
     readonly socket: Duplex,
     readonly info: TransportInfo,
   ) {
-    this.reader = new FrameReader(broker.config.limits.max_packet_size, {
-      frame: (f) => this.onFrame(f),
-      error: (kind, size) => this.onFrameError(kind, size),
-    });
-    socket.on('data', (chunk: Buffer) => {
-      if (this.bytesIn === 0 && chunk.length > 0 && chunk[0] !== 0x10) {
-        // [MQTT-3.1.0-1] the first byte shows the first packet is not a CONNECT: close now rather
-        // than buffer up to max_packet_size of it until the connect timeout
-        broker.metrics.protocolErrors++;
-        this.destroy('first packet not CONNECT');
-        return;
-      }
-      this.bytesIn += chunk.length;
-      this.lastSeen = Date.now(); // per chunk, not per packet: the keepalive needs no finer clock
-      broker.metrics.bytesReceived += chunk.length;
-      this.reader.push(chunk);
-      // acknowledgements to a client that never reads would grow without bound: stop reading it
-      if (!this.readPaused && this.overWriteBound()) {
-        this.readPaused = true;
-        socket.pause();
-      }
-    });
-    socket.on('drain', () => {
-      if (this.readPaused) {
-        this.readPaused = false;
-        socket.resume();
-      }
-      this.session?.drain();
-    });
-    socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
-    socket.on('close', () => this.onSocketClosed());
+    this.reader = new FrameReader(broker.config.limits.max_packet_size, this);
+    // shared listeners that find the connection on the socket: no closures per connection
+    (socket as ConnectionSocket)[CONNECTION] = this;
+    socket.on('data', onSocketData);
+    socket.on('drain', onSocketDrain);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+  }
+
+  /** @internal socket 'data' */
+  onData(chunk: Buffer): void {
+    if (this.bytesIn === 0 && chunk.length > 0 && chunk[0] !== 0x10) {
+      // [MQTT-3.1.0-1] the first byte shows the first packet is not a CONNECT: close now rather
+      // than buffer up to max_packet_size of it until the connect timeout
+      this.broker.metrics.protocolErrors++;
+      this.destroy('first packet not CONNECT');
+      return;
+    }
+    this.bytesIn += chunk.length;
+    this.lastSeen = Date.now(); // per chunk, not per packet: the keepalive needs no finer clock
+    this.broker.metrics.bytesReceived += chunk.length;
+    this.reader.push(chunk);
+    // acknowledgements to a client that never reads would grow without bound: stop reading it
+    if (!this.readPaused && this.overWriteBound()) {
+      this.readPaused = true;
+      this.socket.pause();
+    }
+  }
+
+  /** @internal socket 'drain' */
+  onDrain(): void {
+    if (this.readPaused) {
+      this.readPaused = false;
+      this.socket.resume();
+    }
+    this.session?.drain();
   }
 
   /** This connection's logger, made on first use: most connections never log, and a child costs memory. */
@@ -114,6 +119,11 @@ export class Connection implements SessionOutput {
     }));
   }
 
+  /** Debug lines only make the child logger when debug is on: a child per connection costs memory. */
+  debug(obj: object, msg: string): void {
+    if (this.broker.log.isLevelEnabled('debug')) this.log.debug(obj, msg);
+  }
+
   get v5(): boolean {
     return this.protocolVersion === 5;
   }
@@ -122,10 +132,10 @@ export class Connection implements SessionOutput {
   parseFrame(frame: Buffer): Packet {
     const { packet: parsed, error } = parseWholeFrame(frame, this.parserSettings);
     if (parsed?.cmd === 'connect') {
-      this.parserSettings = {
-        protocolVersion: parsed.protocolVersion ?? 4,
-        bridgeMode: (parsed as { bridgeMode?: boolean }).bridgeMode,
-      };
+      this.parserSettings = parserSettingsFor(
+        parsed.protocolVersion ?? 4,
+        (parsed as { bridgeMode?: boolean }).bridgeMode,
+      );
     }
     if (error) {
       // "It is a Protocol Error to set the Retain Handling to 3" (MQTT 5.0, 3.8.3.1); other codec errors are malformed
@@ -136,7 +146,8 @@ export class Connection implements SessionOutput {
     return parsed;
   }
 
-  private onFrame(frame: Buffer): void {
+  /** @internal a whole packet from the frame reader */
+  onFrame(frame: Buffer): void {
     if (this.state === 'closed') return;
     const type = frame[0]! >> 4;
     try {
@@ -144,7 +155,7 @@ export class Connection implements SessionOutput {
         // [MQTT-3.1.0-1] the first packet must be CONNECT
         if (type !== 1) {
           this.broker.metrics.protocolErrors++;
-          this.log.debug({ type }, 'first packet is not CONNECT');
+          this.debug({ type }, 'first packet is not CONNECT');
           this.destroy('first packet not CONNECT');
           return;
         }
@@ -189,7 +200,7 @@ export class Connection implements SessionOutput {
     } catch (err) {
       if (err instanceof PacketError) {
         this.broker.metrics.protocolErrors++;
-        this.log.debug({ reason: err.message, code: err.reasonCode }, 'protocol violation');
+        this.debug({ reason: err.message, code: err.reasonCode }, 'protocol violation');
         this.disconnect(err.reasonCode, err.message);
       } else {
         this.log.error({ err }, 'internal error while handling a packet');
@@ -198,7 +209,8 @@ export class Connection implements SessionOutput {
     }
   }
 
-  private onFrameError(kind: FrameError, size?: number): void {
+  /** @internal an unreadable or oversize packet header from the frame reader */
+  onFrameError(kind: FrameError, size?: number): void {
     this.broker.metrics.protocolErrors++;
     if (kind === 'too-large') {
       this.broker.metrics.limitHit('max_packet_size');
@@ -355,7 +367,7 @@ export class Connection implements SessionOutput {
     if (this.state === 'closed') return;
     const wasConnected = this.state === 'connected';
     this.state = 'closed';
-    this.log.debug({ clientId: this.clientId, reason }, 'connection closed');
+    this.debug({ clientId: this.clientId, reason }, 'connection closed');
     this.flushOut();
     this.socket.end();
     // do not wait forever for a peer that does not read
@@ -366,11 +378,12 @@ export class Connection implements SessionOutput {
     this.broker.connectionClosed(this, wasConnected);
   }
 
-  private onSocketClosed(): void {
+  /** @internal socket 'close' */
+  onSocketClosed(): void {
     if (this.state !== 'closed') {
       const wasConnected = this.state === 'connected';
       this.state = 'closed';
-      this.log.debug({ clientId: this.clientId }, 'socket closed by peer');
+      this.debug({ clientId: this.clientId }, 'socket closed by peer');
       this.broker.connectionClosed(this, wasConnected);
     }
   }
@@ -378,10 +391,29 @@ export class Connection implements SessionOutput {
 
 const PINGRESP = Buffer.from([0xd0, 0x00]);
 
+// mqtt-packet otherwise fills a cache of 65,536 two-byte Buffers (about 6 MB) on its first generate()
+mqtt.writeToStream.cacheNumbers = false;
+
 /** Packets of at least this size are written as they are; smaller ones are copied into the tick's buffer. */
 const DIRECT_WRITE_MIN = 4096;
 /** The tick's buffer goes to the socket once it holds this much, so the stream's own bound applies. */
 const COALESCE_MAX = 65_536;
+
+const CONNECTION = Symbol('robustmq.connection');
+type ConnectionSocket = Duplex & { [CONNECTION]: Connection };
+
+function onSocketData(this: ConnectionSocket, chunk: Buffer): void {
+  this[CONNECTION].onData(chunk);
+}
+function onSocketDrain(this: ConnectionSocket): void {
+  this[CONNECTION].onDrain();
+}
+function onSocketError(this: ConnectionSocket, err: Error): void {
+  this[CONNECTION].debug({ err: err.message }, 'socket error');
+}
+function onSocketClose(this: ConnectionSocket): void {
+  this[CONNECTION].onSocketClosed();
+}
 
 function flushTick(conn: Connection): void {
   conn.flushScheduled = false;

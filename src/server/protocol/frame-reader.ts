@@ -5,8 +5,8 @@
 export type FrameError = 'malformed-length' | 'too-large';
 
 export interface FrameSink {
-  frame(frame: Buffer): void;
-  error(kind: FrameError, size?: number): void;
+  onFrame(frame: Buffer): void;
+  onFrameError(kind: FrameError, size?: number): void;
 }
 
 export class FrameReader {
@@ -71,7 +71,7 @@ export class FrameReader {
         this.want = total;
         break;
       }
-      this.sink.frame(buf.subarray(off, off + total));
+      this.sink.onFrame(buf.subarray(off, off + total));
       off += total;
     }
     if (off < len && !this.failed) {
@@ -85,7 +85,7 @@ export class FrameReader {
     this.failed = true;
     this.chunks = [];
     this.buffered = 0;
-    this.sink.error(kind, size);
+    this.sink.onFrameError(kind, size);
   }
 }
 

@@ -10,6 +10,16 @@ export interface ParserSettings {
   bridgeMode?: boolean;
 }
 
+const interned = new Map<string, ParserSettings>();
+
+/** One shared settings object per (version, bridge mode), instead of one per connection. */
+export function parserSettingsFor(protocolVersion: number, bridgeMode: boolean | undefined): ParserSettings {
+  const key = `${protocolVersion}:${bridgeMode ? 1 : 0}`;
+  let s = interned.get(key);
+  if (!s) interned.set(key, (s = Object.freeze({ protocolVersion, bridgeMode: bridgeMode === true })));
+  return s;
+}
+
 let parsed: Packet | null = null;
 let failure: Error | null = null;
 const parsers = new Map<string, Parser>();
@@ -37,14 +47,12 @@ export function parseWholeFrame(
     failure = err instanceof Error ? err : new Error(String(err));
   }
   const out = { packet: parsed as Packet | null, error: failure as Error | null };
-  // a CONNECT makes its parser take that packet as its settings: never reused for another one
-  if (
-    out.error ||
-    !out.packet ||
-    key === 'connect' ||
-    (parser as unknown as { _list: { length: number } })._list.length > 0
-  ) {
+  const p = parser as unknown as { _list: { length: number }; settings: object };
+  if (out.error || !out.packet || p._list.length > 0) {
     parsers.delete(key);
+  } else if (key === 'connect') {
+    // a CONNECT makes its parser take that packet as its settings: forget them for the next one
+    p.settings = {};
   }
   parsed = null;
   failure = null;

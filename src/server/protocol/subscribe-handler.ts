@@ -50,7 +50,7 @@ export function handleSubscribe(conn: Connection, packet: mqtt.ISubscribePacket,
       if (limits.max_topic_levels > 0 && parseSubscriptionFilter(req.topic).ok) {
         broker.metrics.limitHit('max_topic_levels');
       }
-      conn.log.debug({ filter: req.topic, reason: parsed.reason }, 'subscription refused');
+      conn.debug({ filter: req.topic, reason: parsed.reason }, 'subscription refused');
       granted.push(conn.v5 ? RC.TOPIC_FILTER_INVALID : 0x80);
       continue;
     }

@@ -28,12 +28,15 @@ export class SharedGroup {
 }
 
 class TrieNode {
-  children = new Map<string, TrieNode>();
+  // made on first use, and one subscriber is held without a Map: most nodes are leaves with a
+  // single subscription (a client's own topic), and an empty Map costs about 160 bytes
+  children: Map<string, TrieNode> | null = null;
+  one: Subscription | null = null;
   subs: Map<string, Subscription> | null = null;
   shared: Map<string, SharedGroup> | null = null;
 
   isEmpty(): boolean {
-    return this.children.size === 0 && !this.subs?.size && !this.shared?.size;
+    return !this.children?.size && this.one === null && !this.subs?.size && !this.shared?.size;
   }
 }
 
@@ -72,9 +75,20 @@ export class TopicTrie {
       if (!g.members.has(sub.clientId)) this.count++;
       g.add(sub);
     } else {
-      node.subs ??= new Map();
-      if (!node.subs.has(sub.clientId)) this.count++;
-      node.subs.set(sub.clientId, sub);
+      if (node.subs !== null) {
+        if (!node.subs.has(sub.clientId)) this.count++;
+        node.subs.set(sub.clientId, sub);
+      } else if (node.one === null || node.one.clientId === sub.clientId) {
+        if (node.one === null) this.count++;
+        node.one = sub;
+      } else {
+        node.subs = new Map([
+          [node.one.clientId, node.one],
+          [sub.clientId, sub],
+        ]);
+        node.one = null;
+        this.count++;
+      }
     }
   }
 
@@ -84,7 +98,7 @@ export class TopicTrie {
     const levels = sub.filter.split('/');
     let node = this.root;
     for (const level of levels) {
-      const next = node.children.get(level);
+      const next = node.children?.get(level);
       if (!next) return false;
       node = next;
       path.push(node);
@@ -97,6 +111,9 @@ export class TopicTrie {
         removed = true;
         if (g.members.size === 0) node.shared!.delete(sub.group);
       }
+    } else if (node.one !== null && node.one.clientId === sub.clientId) {
+      node.one = null;
+      removed = true;
     } else if (node.subs?.delete(sub.clientId)) {
       removed = true;
     }
@@ -104,7 +121,7 @@ export class TopicTrie {
     // prune empty nodes bottom-up
     for (let i = path.length - 1; i > 0; i--) {
       if (!path[i]!.isEmpty()) break;
-      path[i - 1]!.children.delete(levels[i - 1]!);
+      path[i - 1]!.children!.delete(levels[i - 1]!);
     }
     return removed;
   }
@@ -112,7 +129,7 @@ export class TopicTrie {
   getSharedGroup(filter: string, group: string): SharedGroup | undefined {
     let node = this.root;
     for (const level of filter.split('/')) {
-      const next = node.children.get(level);
+      const next = node.children?.get(level);
       if (!next) return undefined;
       node = next;
     }
@@ -133,24 +150,30 @@ export class TopicTrie {
   }
 
   private collect(node: TrieNode, out: MatchResult): void {
+    if (node.one !== null) out.direct.push(node.one);
     if (node.subs) for (const s of node.subs.values()) out.direct.push(s);
     if (node.shared) for (const g of node.shared.values()) out.shared.push(g);
   }
 
   private visit(node: TrieNode, levels: string[], i: number, out: MatchResult, dollar: boolean): void {
+    const children = node.children;
+    if (children === null) {
+      if (i === levels.length) this.collect(node, out);
+      return;
+    }
     const wildOk = !(dollar && i === 0);
     if (wildOk) {
-      const hash = node.children.get('#');
+      const hash = children.get('#');
       if (hash) this.collect(hash, out); // '#' also matches the parent level [MQTT-4.7.1-2]
     }
     if (i === levels.length) {
       this.collect(node, out);
       return;
     }
-    const exact = node.children.get(levels[i]!);
+    const exact = children.get(levels[i]!);
     if (exact) this.visit(exact, levels, i + 1, out, dollar);
     if (wildOk) {
-      const plus = node.children.get('+');
+      const plus = children.get('+');
       if (plus) this.visit(plus, levels, i + 1, out, dollar);
     }
   }
@@ -158,10 +181,10 @@ export class TopicTrie {
   private walkCreate(filter: string): TrieNode {
     let node = this.root;
     for (const level of filter.split('/')) {
-      let next = node.children.get(level);
+      let next = node.children?.get(level);
       if (!next) {
         next = new TrieNode();
-        node.children.set(level, next);
+        (node.children ??= new Map()).set(level, next);
       }
       node = next;
     }

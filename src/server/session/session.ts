@@ -26,10 +26,8 @@ export interface SessionContext {
 
 export class Session {
   readonly subscriptions = new Map<string, Subscription>();
-  /** Outgoing QoS 1/2 messages sent and not yet fully acknowledged, in send order. */
-  readonly inflight = new Map<number, Delivery>();
-  /** Incoming QoS 2 packet ids that got PUBREC and wait for PUBREL. */
-  readonly incomingQos2 = new Set<number>();
+  private inflightMap?: Map<number, Delivery>;
+  private incomingQos2Set?: Set<number>;
   /** Live messages waiting for the window or the socket; bounded by limits.max_queued_messages. */
   private readonly queue = new Deque<Delivery>();
   /**
@@ -65,6 +63,16 @@ export class Session {
 
   // the collections below are made on first use: most sessions never need them, and an empty Map or
   // Set still costs memory per connection
+
+  /** Outgoing QoS 1/2 messages sent and not yet fully acknowledged, in send order. */
+  get inflight(): Map<number, Delivery> {
+    return (this.inflightMap ??= new Map());
+  }
+
+  /** Incoming QoS 2 packet ids that got PUBREC and wait for PUBREL. */
+  get incomingQos2(): Set<number> {
+    return (this.incomingQos2Set ??= new Set());
+  }
 
   /** Topic-log cursors: `${topic}\0${partition}` → the next offset this session is to receive. */
   get logCursors(): Map<string, number> {
@@ -320,18 +328,19 @@ export class Session {
     if (!out) return;
     this.unsent?.clear();
     let outstanding = 0;
-    for (const [id, d] of this.inflight) {
-      if (d.state === 'pubrel') out.sendPubrel(id);
-      else if (outstanding >= this.window) {
-        // the client's new Receive Maximum is smaller: the rest keep their ids and wait [MQTT-3.3.4-9]
-        (this.unsent ??= new Set()).add(id);
-        continue;
-      } else if (!out.sendPublish(d, true)) {
-        this.dropInflight(id, d); // too large for the new connection's Maximum Packet Size
-        continue;
+    if (this.inflightMap)
+      for (const [id, d] of this.inflightMap) {
+        if (d.state === 'pubrel') out.sendPubrel(id);
+        else if (outstanding >= this.window) {
+          // the client's new Receive Maximum is smaller: the rest keep their ids and wait [MQTT-3.3.4-9]
+          (this.unsent ??= new Set()).add(id);
+          continue;
+        } else if (!out.sendPublish(d, true)) {
+          this.dropInflight(id, d); // too large for the new connection's Maximum Packet Size
+          continue;
+        }
+        outstanding++;
       }
-      outstanding++;
-    }
     this.drain();
   }
 
@@ -348,14 +357,15 @@ export class Session {
    */
   takeSharedUnacked(): Delivery[] {
     const out: Delivery[] = [];
-    for (const [id, d] of this.inflight) {
-      if (d.shared && d.state === 'publish' && d.qos === 1) {
-        this.inflight.delete(id);
-        this.unsent?.delete(id);
-        this.forget(d);
-        out.push(d);
+    if (this.inflightMap)
+      for (const [id, d] of this.inflightMap) {
+        if (d.shared && d.state === 'publish' && d.qos === 1) {
+          this.inflight.delete(id);
+          this.unsent?.delete(id);
+          this.forget(d);
+          out.push(d);
+        }
       }
-    }
     for (const d of this.queue.extract((q) => q.shared !== undefined)) {
       this.forget(d);
       out.push(d);
@@ -366,11 +376,11 @@ export class Session {
   /** Drop everything pending (session end or clean start). */
   clear(): void {
     this.cursors?.clear();
-    this.inflight.clear();
+    this.inflightMap?.clear();
     this.unsent?.clear();
     this.queue.clear();
     this.retainedQueue?.clear();
-    this.incomingQos2.clear();
+    this.incomingQos2Set?.clear();
   }
 
   /**
