@@ -31,7 +31,7 @@ conf() { # name engine log(yes|no)
   {
     printf '[node]\nlog_level = "warn"\ndata_dir = "%s"\n' "$work/data-$1"
     printf '[mqtt]\nbind = "127.0.0.1"\nport = 18833\n'
-    printf '[limits]\nmax_queued_messages = 100000\nmax_connections = 30000\n'
+    printf '[limits]\nmax_queued_messages = 100000\nmax_inflight = 65535\nmax_connections = 30000\n'
     printf '[storage]\nengine = "%s"\n' "$2"
     [ "$2" = postgres ] && printf 'postgres_url = "%s"\n' "$url"
     [ "$3" = yes ] && printf '[topics]\nlog_filters = ["bench/#"]\n'
@@ -41,7 +41,7 @@ conf() { # name engine log(yes|no)
 # one start script per broker: empty the store, then exec the broker (the PID stays the broker's)
 starter() { # name engine log(yes|no) reset-command
   local f="$work/start-$1.sh"
-  printf '#!/usr/bin/env bash\nset -e\n%s\nexec node %q server start --config %q\n' "$4" "$repo/bin/run.js" "$(conf "$1" "$2" "$3")" >"$f"
+  printf '#!/usr/bin/env bash\nset -e\n%s\nexec %q server start --config %q\n' "$4" "$repo/bin/run.js" "$(conf "$1" "$2" "$3")" >"$f"
   echo "$f"
 }
 reset_pg="psql '$url' -qc 'DROP SCHEMA public CASCADE; CREATE SCHEMA public' >/dev/null"
