@@ -12,8 +12,14 @@ export class TcpListener {
     private readonly host: string,
     private readonly requestedPort: number,
   ) {
-    // TCP keep-alive finds peers that vanished without a FIN even when MQTT keep alive is 0
-    const options = { noDelay: broker.config.mqtt.tcp_nodelay, keepAlive: true, keepAliveInitialDelay: 60_000 };
+    // TCP keep-alive finds peers that vanished without a FIN even when MQTT keep alive is 0; it is
+    // off unless configured, as each accepted socket then needs four more socket options
+    const keepaliveS = broker.config.mqtt.tcp_keepalive_s;
+    const options = {
+      noDelay: broker.config.mqtt.tcp_nodelay,
+      keepAlive: keepaliveS > 0,
+      keepAliveInitialDelay: keepaliveS * 1000,
+    };
     this.server = net.createServer(options, (socket) => {
       broker.handleSocket(socket, {
         transport: 'tcp',
