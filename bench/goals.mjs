@@ -119,4 +119,6 @@ for (const g of goals) {
   );
 }
 console.log(lines.join('\n'));
-console.log(`\n${allMet ? 'every goal met' : 'some goals not met'} (medians over ${Math.max(...[...reps.values()].map((l) => l.length))} repetitions)`);
+console.log(
+  `\n${allMet ? 'every goal met' : 'some goals not met'} (medians over ${Math.max(...[...reps.values()].map((l) => l.length))} repetitions)`,
+);
