@@ -29,7 +29,15 @@
 //   error, and hasUnflushedWrites() stays true (nothing written after it can become durable).
 import pg from 'pg';
 import { RobustMQError } from '../../lib/errors.js';
-import { checkOneOf, decodeWill, encodeProperties, encodeWill, rowToMessage } from './record-codec.js';
+import {
+  checkOneOf,
+  decodeWill,
+  encodeProperties,
+  encodeWill,
+  rowToAcl,
+  rowToMessage,
+  type AclRow,
+} from './record-codec.js';
 import type { Message, QoS } from '../message.js';
 import type {
   AclRecord,
@@ -1243,27 +1251,11 @@ export class PostgresStorage implements StorageAdapter, SecurityStorage {
   }
   loadAcls(): Promise<AclRecord[]> {
     return this.read('ACL rules', async (p) => {
-      const r = await p.query<{
-        id: string;
-        principal_kind: AclRecord['principalKind'];
-        principal: string;
-        filter: string;
-        action: AclRecord['action'];
-        permission: AclRecord['permission'];
-        created_at: number;
-      }>(
+      const r = await p.query<AclRow>(
         `SELECT id, principal_kind, principal, filter, action, permission, created_at
          FROM acl_rules ORDER BY created_at, id COLLATE "C"`,
       );
-      return r.rows.map((row) => ({
-        id: row.id,
-        principalKind: row.principal_kind,
-        principal: row.principal,
-        filter: row.filter,
-        action: row.action,
-        permission: row.permission,
-        createdAt: row.created_at,
-      }));
+      return r.rows.map(rowToAcl);
     });
   }
 

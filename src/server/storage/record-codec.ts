@@ -2,7 +2,7 @@
 // columns and read them back, and the check that keeps a bad enum value out of a group commit.
 import { RobustMQError } from '../../lib/errors.js';
 import type { Message, MessageProperties, QoS } from '../message.js';
-import type { StoredWill } from './storage-adapter.js';
+import type { AclRecord, StoredWill } from './storage-adapter.js';
 
 /** The columns a Message is stored in; `retain` is 0/1 in sqlite and a boolean in postgres. */
 export interface StoredMessageRow {
@@ -89,4 +89,27 @@ export function checkOneOf(field: string, value: string, allowed: readonly strin
       `${field} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`,
     );
   }
+}
+
+/** An acl_rules row, as both SQL engines return it. */
+export interface AclRow {
+  id: string;
+  principal_kind: AclRecord['principalKind'];
+  principal: string;
+  filter: string;
+  action: AclRecord['action'];
+  permission: AclRecord['permission'];
+  created_at: number;
+}
+
+export function rowToAcl(r: AclRow): AclRecord {
+  return {
+    id: r.id,
+    principalKind: r.principal_kind,
+    principal: r.principal,
+    filter: r.filter,
+    action: r.action,
+    permission: r.permission,
+    createdAt: r.created_at,
+  };
 }

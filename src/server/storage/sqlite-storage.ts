@@ -36,7 +36,15 @@ import { dirname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { RobustMQError } from '../../lib/errors.js';
-import { checkOneOf, decodeWill, encodeProperties, encodeWill, rowToMessage } from './record-codec.js';
+import {
+  checkOneOf,
+  decodeWill,
+  encodeProperties,
+  encodeWill,
+  rowToAcl,
+  rowToMessage,
+  type AclRow,
+} from './record-codec.js';
 import type { Message, QoS } from '../message.js';
 import type {
   AclRecord,
@@ -232,16 +240,6 @@ interface UserRow {
   username: string;
   password_hash: string;
   superuser: number;
-  created_at: number;
-}
-
-interface AclRow {
-  id: string;
-  principal_kind: AclRecord['principalKind'];
-  principal: string;
-  filter: string;
-  action: AclRecord['action'];
-  permission: AclRecord['permission'];
   created_at: number;
 }
 
@@ -1035,17 +1033,7 @@ export class SqliteStorage implements StorageAdapter, SecurityStorage {
     this.op(OP.deleteAcl, this.str(id));
   }
   loadAcls(): Promise<AclRecord[]> {
-    return this.read('ACL rules', (s) =>
-      (s.loadAcls.all() as AclRow[]).map((r) => ({
-        id: r.id,
-        principalKind: r.principal_kind,
-        principal: r.principal,
-        filter: r.filter,
-        action: r.action,
-        permission: r.permission,
-        createdAt: r.created_at,
-      })),
-    );
+    return this.read('ACL rules', (s) => (s.loadAcls.all() as AclRow[]).map(rowToAcl));
   }
 
   saveBan(b: BanRecord): void {
