@@ -56,6 +56,21 @@ export function createMessage(fields: Omit<Message, 'timestamp' | 'expiresAt'> &
   };
 }
 
+/** The message at its place in a topic log: the same fields in the same order (one hidden class). */
+export function withLogPosition(msg: Message, log: LogPosition): Message {
+  return {
+    topic: msg.topic,
+    payload: msg.payload,
+    qos: msg.qos,
+    retain: msg.retain,
+    properties: msg.properties,
+    origin: msg.origin,
+    timestamp: msg.timestamp,
+    expiresAt: msg.expiresAt,
+    log,
+  };
+}
+
 export function isExpired(msg: Message, now = Date.now()): boolean {
   return msg.expiresAt !== undefined && now >= msg.expiresAt;
 }

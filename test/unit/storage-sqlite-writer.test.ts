@@ -182,6 +182,24 @@ describe('sqlite writer thread', () => {
     assert.equal(count(file, 'topic_log'), 3 + 100 + 100);
   });
 
+  it('writeMark/flushTo: a mark waits for its own batch, not a later one, whatever order the waits came in', async () => {
+    const st = await open({ maxInFlight: 1, maxBatch: 1, commitIntervalMs: 10_000 });
+    st.putRetained(msg('a', '1')); // maxBatch 1: posted at once as batch 1
+    const first = st.writeMark();
+    st.putRetained(msg('b', '2')); // queued behind batch 1 (maxInFlight 1): batch 2
+    const second = st.writeMark();
+    assert.ok(second > first);
+    assert.equal(st.isDurable(first), false);
+    const late = within(st.flushTo(second), 5000, 'flushTo(second)'); // asked first...
+    await within(st.flushTo(first), 5000, 'flushTo(first)'); // ...settled second
+    assert.equal(st.isDurable(first), true);
+    assert.equal(st.isDurable(second), false, 'the first mark was held back until the second batch committed');
+    await late;
+    assert.equal(st.isDurable(second), true);
+    assert.equal(st.isDurable(st.writeMark()), true); // nothing queued: the mark of what is committed
+    await st.close();
+  });
+
   it('one batch of every kind of write, far larger than the queue starts with, round-trips', async () => {
     const st = await open({ maxBatch: 1_000_000, commitIntervalMs: 10_000 }); // only flush() posts
     const rich = createMessage({

@@ -519,6 +519,100 @@ describe('topic log: sqlite only', () => {
     assert.deepEqual(norm((await d.readLog('t', 0, 4, 1))[0]), norm({ ...rich, offset: 4 }));
   });
 
+  it('appends in multi-row INSERTs: 40 over 3 partitions, other writes between them, all read back in order', async () => {
+    const st = await open();
+    st.saveTopic(topic('t', { partitions: 3 }));
+    const next = [0, 0, 0];
+    for (let i = 0; i < 40; i++) {
+      const partition = i % 3;
+      st.appendLog({ topic: 't', partition, offset: next[partition]++, message: msg('t', T0 + i, 1 + (i % 5)) });
+      if (i === 17) st.saveCursor({ clientId: 'c', topic: 't', partition: 0, offset: 2 });
+    }
+    await st.flush();
+    for (let p = 0; p < 3; p++) {
+      const read = await st.readLog('t', p, 0, 100);
+      assert.deepEqual(
+        read.map((e) => [e.offset, e.message.timestamp]),
+        Array.from({ length: next[p]! }, (_, k) => [k, T0 + p + 3 * k]),
+      );
+    }
+    assert.deepEqual(await st.loadCursors('c'), [{ clientId: 'c', topic: 't', partition: 0, offset: 2 }]);
+    // bytes were counted once per entry: retention by bytes keeps exactly what fits
+    const sizes = (await st.readLog('t', 0, 0, 100)).map((e) => e.message.payload.length);
+    const keep = sizes.slice(-3).reduce((a, b) => a + b, 0);
+    assert.equal(await st.applyRetention('t', 0, 0, keep), next[0]! - 3);
+  });
+
+  it('an offset appended a second time is ignored: first payload kept, bytes counted once', async () => {
+    const st = await open();
+    appendRun(st, 't', 0, 0, [T0, T0 + 1, T0 + 2], [10, 10, 10]);
+    st.appendLog({ topic: 't', partition: 0, offset: 1, message: msg('t', T0 + 9, 50, 0x7a) });
+    await st.flush();
+    const read = await st.readLog('t', 0, 0, 10);
+    assert.deepEqual(
+      read.map((e) => [e.offset, e.message.payload.length]),
+      [
+        [0, 10],
+        [1, 10],
+        [2, 10],
+      ],
+    );
+    assert.equal(await st.applyRetention('t', 0, 0, 20), 1); // 30 bytes in all, not 80
+  });
+
+  it('offsetForTimestamp after a reopen: the highest timestamp so far carries over to new appends', async () => {
+    const a = await open();
+    appendRun(a, 't', 0, 0, [T0 + 100, T0 + 300]);
+    await a.close();
+    const b = await open();
+    // the clock stepped back across the restart: 200 < 300
+    appendRun(b, 't', 0, 2, [T0 + 200, T0 + 200, T0 + 200]);
+    await b.flush();
+    assert.equal(await b.offsetForTimestamp('t', 0, T0 + 250), 1); // offset 1 is the first at or after
+    assert.equal(await b.offsetForTimestamp('t', 0, T0 + 150), 1);
+    assert.equal(await b.offsetForTimestamp('t', 0, T0 + 301), 5);
+  });
+
+  it('a database at migration 3 (time index) is upgraded: max_ts is filled in and the index dropped', async () => {
+    const db = new Database(file);
+    db.exec('CREATE TABLE schema_version (version INTEGER PRIMARY KEY NOT NULL, applied_at INTEGER NOT NULL)');
+    for (let v = 1; v <= 3; v++) {
+      db.exec(SQLITE_MIGRATIONS[v - 1]!);
+      db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)').run(v, T0);
+    }
+    const insert = db.prepare(
+      `INSERT INTO topic_log (topic, partition, offset, msg_topic, payload, qos, retain, properties, origin,
+         timestamp, expires_at) VALUES (?, ?, ?, NULL, ?, 1, 0, NULL, 'pub', ?, NULL)`,
+    );
+    const times = [T0 + 100, T0 + 300, T0 + 200, T0 + 200, T0 + 400];
+    times.forEach((t, i) => insert.run('t', 0, i, Buffer.from('x'), t));
+    insert.run('u', 0, 0, Buffer.from('x'), T0 + 50); // another partition: its own maximum
+    db.prepare(
+      `INSERT INTO log_partitions (topic, partition, first_offset, next_offset, bytes)
+       VALUES ('t', 0, 0, 5, 5), ('u', 0, 0, 1, 1)`,
+    ).run();
+    db.close();
+
+    const st = await open();
+    assert.equal(await st.offsetForTimestamp('t', 0, T0 + 250), 1);
+    assert.equal(await st.offsetForTimestamp('t', 0, T0 + 350), 4);
+    assert.equal(await st.offsetForTimestamp('u', 0, T0 + 50), 0);
+    appendRun(st, 't', 0, 5, [T0 + 350]); // below the maximum so far (400)
+    await st.flush();
+    assert.equal(await st.offsetForTimestamp('t', 0, T0 + 350), 4);
+    await st.close();
+
+    const check = new Database(file, { readonly: true });
+    try {
+      const maxTs = check.prepare("SELECT max_ts FROM topic_log WHERE topic = 't' ORDER BY offset").pluck().all();
+      assert.deepEqual(maxTs, [T0 + 100, T0 + 300, T0 + 300, T0 + 300, T0 + 400, T0 + 400]);
+      const index = check.prepare("SELECT name FROM sqlite_master WHERE name = 'topic_log_time'").all();
+      assert.deepEqual(index, []);
+    } finally {
+      check.close();
+    }
+  });
+
   it('a database with only migration 1 is upgraded on open and keeps its data', async () => {
     assert.ok(SQLITE_MIGRATIONS.length >= 2);
     const db = new Database(file);

@@ -59,9 +59,10 @@ export class Connection implements SessionOutput, FrameSink {
   private out: Buffer[] | null = null;
   private outBytes = 0;
   flushScheduled = false;
-  /** Acknowledgements waiting for storage to make durable what they acknowledge, in order. */
+  /** Acknowledgements waiting for their writes to be durable, in order, with each one's writeMark(). */
   private heldAcks: Buffer[] | null = null;
-  private ackFlushing = false;
+  private heldMarks: number[] | null = null;
+  private ackWaiting = false;
   /** Reading is paused while our writes to a client that does not read pile up. */
   private readPaused = false;
   bytesIn = 0;
@@ -255,32 +256,50 @@ export class Connection implements SessionOutput, FrameSink {
 
   /**
    * Write the acknowledgement (PUBACK, PUBREC, PUBCOMP) of an inbound packet once what it acknowledges
-   * is durable: while storage holds unflushed writes, it waits for the next flush. Acknowledgements
-   * keep their order [MQTT-4.6.0-2], so one that needs no wait still goes after those held.
+   * is durable: it waits for the writes issued up to now (their group commit), not for later ones.
+   * Acknowledgements keep their order [MQTT-4.6.0-2], so one that needs no wait still goes after those
+   * held.
    */
   writeAck(buf: Buffer): void {
-    if (!this.ackFlushing && !this.broker.storage.hasUnflushedWrites()) {
-      this.write(buf);
-      return;
+    const storage = this.broker.storage;
+    const mark = storage.writeMark(); // covers the writes of what this acknowledges
+    if (this.heldAcks === null) {
+      if (storage.isDurable(mark)) {
+        this.write(buf);
+        return;
+      }
+      this.heldAcks = [];
+      this.heldMarks = [];
     }
-    (this.heldAcks ??= []).push(buf);
-    if (!this.ackFlushing) this.flushHeldAcks();
+    this.heldAcks.push(buf);
+    this.heldMarks!.push(mark);
+    if (!this.ackWaiting) this.waitForHeldAcks();
   }
 
-  private flushHeldAcks(): void {
-    const batch = this.heldAcks!;
-    this.heldAcks = null;
-    this.ackFlushing = true;
-    this.broker.storage.flush().then(
+  /** Waits for the first held acknowledgement's writes; then writes every one whose writes are durable. */
+  private waitForHeldAcks(): void {
+    this.ackWaiting = true;
+    this.broker.storage.flushTo(this.heldMarks![0]!).then(
       () => {
-        this.ackFlushing = false;
-        for (const buf of batch) this.write(buf);
-        if (this.heldAcks) this.flushHeldAcks();
+        this.ackWaiting = false;
+        const acks = this.heldAcks;
+        const marks = this.heldMarks;
+        if (acks === null || marks === null) return;
+        const storage = this.broker.storage;
+        let k = 0;
+        while (k < acks.length && storage.isDurable(marks[k]!)) this.write(acks[k++]!);
+        if (k === acks.length) {
+          this.heldAcks = this.heldMarks = null;
+          return;
+        }
+        acks.splice(0, k);
+        marks.splice(0, k);
+        this.waitForHeldAcks();
       },
       (err: unknown) => {
         // nothing is acknowledged that is not stored: the client will send it again
-        this.ackFlushing = false;
-        this.heldAcks = null;
+        this.ackWaiting = false;
+        this.heldAcks = this.heldMarks = null;
         this.log.error({ err }, 'storage failed: closing the connection without acknowledging');
         this.disconnect(RC.UNSPECIFIED_ERROR, 'storage unavailable');
       },

@@ -8,7 +8,7 @@
 import { RobustMQError } from '../../lib/errors.js';
 import { topicMatches, validateTopicName } from '../../lib/topic.js';
 import type { Broker } from '../broker.js';
-import { createMessage, isExpired, type Message, type QoS } from '../message.js';
+import { isExpired, withLogPosition, type Message, type QoS } from '../message.js';
 import type { Session } from '../session/session.js';
 import type { TopicRecord } from '../storage/storage-adapter.js';
 import type { Subscription } from './subscription.js';
@@ -217,8 +217,9 @@ export class TopicLogs {
     }
     const partition = this.partitionFor(msg, t.partitions.length);
     const p = t.partitions[partition]!;
-    const logged = createMessage({ ...msg, log: { partition, offset: p.next++ } });
-    this.broker.storage.appendLog({ topic: msg.topic, partition, offset: logged.log!.offset, message: logged });
+    const offset = p.next++;
+    const logged = withLogPosition(msg, { partition, offset });
+    this.broker.storage.appendLog({ topic: msg.topic, partition, offset, message: logged });
     return logged;
   }
 

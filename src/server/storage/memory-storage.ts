@@ -51,6 +51,15 @@ export class MemoryStorage implements StorageAdapter, SecurityStorage {
   hasUnflushedWrites(): boolean {
     return false;
   }
+  writeMark(): number {
+    return 0;
+  }
+  isDurable(): boolean {
+    return true;
+  }
+  flushTo(): Promise<void> {
+    return Promise.resolve();
+  }
 
   putRetained(message: Message): void {
     this.retained.set(message.topic, message);

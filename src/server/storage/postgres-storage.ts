@@ -912,6 +912,18 @@ export class PostgresStorage implements StorageAdapter, SecurityStorage {
     return this.committed < this.issued || this.failure !== undefined;
   }
 
+  writeMark(): number {
+    return this.issued;
+  }
+
+  isDurable(mark: number): boolean {
+    return this.committed >= mark && this.failure === undefined;
+  }
+
+  flushTo(mark: number): Promise<void> {
+    return this.committedUpTo(mark);
+  }
+
   // ----- the write queue and group commit
 
   /** Resolves once the first `target` writes are committed; starts a commit soon if none is running. */

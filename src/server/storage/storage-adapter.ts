@@ -132,6 +132,15 @@ export interface StorageAdapter extends SecurityStorage {
   flush(): Promise<void>;
   /** True while some write issued is not yet known to be durable (always false for memory). */
   hasUnflushedWrites(): boolean;
+  /**
+   * A mark covering every write issued so far, for isDurable() and flushTo(): an acknowledgement waits
+   * for the writes issued before it, not for those that came after (a later group commit).
+   */
+  writeMark(): number;
+  /** Whether every write covered by the mark is durable (never true again after a failure). */
+  isDurable(mark: number): boolean;
+  /** Resolves once every write covered by the mark is durable; rejects on a failure. */
+  flushTo(mark: number): Promise<void>;
 
   putRetained(message: Message): void;
   deleteRetained(topic: string): void;
