@@ -122,6 +122,28 @@ export const TopicsSchema = z
   })
   .strict();
 
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/;
+
+export const AdminSchema = z
+  .object({
+    /** Serve the admin gRPC API (robustmq-cli's target). */
+    grpc_enabled: z.boolean().default(true),
+    /**
+     * Address of the admin gRPC endpoint. Loopback only for now: admin tokens and TLS client
+     * certificates, which a wider bind needs, are not built yet.
+     */
+    grpc_bind: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .refine((a) => LOOPBACK.test(a), {
+        message: 'must be a loopback address (127.0.0.1, ::1): admin tokens are not available yet',
+      }),
+    /** Port of the admin gRPC endpoint (0 = any free port). */
+    grpc_port: port.default(1228),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     node: NodeSchema.default(NodeSchema.parse({})),
@@ -132,6 +154,7 @@ export const ConfigSchema = z
     sys: SysSchema.default(SysSchema.parse({})),
     storage: StorageSchema.default(StorageSchema.parse({})),
     topics: TopicsSchema.default(TopicsSchema.parse({})),
+    admin: AdminSchema.default(AdminSchema.parse({})),
   })
   .strict();
 

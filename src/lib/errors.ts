@@ -14,6 +14,8 @@ export const ErrorCodes = {
   RMQ_ERR_TOPIC_NOT_FOUND: 'no topic with this name has been created',
   RMQ_ERR_INVALID_ARGUMENT: 'an argument of an admin operation is invalid',
   RMQ_ERR_SHUTDOWN: 'the broker is shutting down',
+  RMQ_ERR_UNREACHABLE: 'the admin endpoint cannot be reached',
+  RMQ_ERR_ADMIN: 'the admin endpoint answered with an error',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -1,5 +1,7 @@
 // The composition root: builds the parts from the configuration, wires them, starts and stops
 // them in order. Owns the operations that span parts (publish, subscribe, connection closed).
+import { AdminService } from './admin/admin-service.js';
+import { AdminGrpcServer } from './admin/grpc-server.js';
 import type { Duplex } from 'node:stream';
 import type { BrokerConfig } from '../lib/config.js';
 import { createLogger, type Logger } from '../lib/logger.js';
@@ -40,6 +42,9 @@ export class Broker {
   readonly version = VERSION;
   private readonly dispatcher: Dispatcher;
   private readonly listeners: TcpListener[] = [];
+  /** The in-process AdminApi (the admin gRPC endpoint serves it). */
+  readonly admin: AdminService = new AdminService(this);
+  private adminGrpc?: AdminGrpcServer;
   private readonly sys: SysPublisher;
   private sweepTimer?: NodeJS.Timeout;
   startedAt = 0;
@@ -72,6 +77,17 @@ export class Broker {
     const tcp = new TcpListener(this, bind, port);
     await tcp.listen();
     this.listeners.push(tcp);
+    const admin = this.config.admin;
+    if (admin.grpc_enabled) {
+      const grpcServer = new AdminGrpcServer(this.admin, admin.grpc_bind, admin.grpc_port, this.log);
+      try {
+        await grpcServer.start();
+      } catch (err) {
+        await tcp.close();
+        throw err;
+      }
+      this.adminGrpc = grpcServer;
+    }
     this.startedAt = Date.now();
     this.sweepTimer = setInterval(() => this.sweep(), 500);
     this.sweepTimer.unref();
@@ -81,10 +97,16 @@ export class Broker {
         version: VERSION,
         node: this.nodeName,
         listeners: this.listeners.map((l) => l.describe()),
+        admin: this.adminGrpc?.describe(),
         storage: this.storage.engine,
       },
       'RobustMQ broker started',
     );
+  }
+
+  /** The admin gRPC port actually bound (0 when it is off). */
+  get adminPort(): number {
+    return this.adminGrpc?.port ?? 0;
   }
 
   /** The TCP port actually bound (useful with port 0 in tests). */
@@ -99,6 +121,7 @@ export class Broker {
     this.log.info({ connections: this.connections.size }, 'shutting down');
     this.sys.stop();
     this.logs.stop();
+    await this.adminGrpc?.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     // a listener's close() completes only once all its connections are gone: close them first
     const listenersClosed = Promise.all(this.listeners.map((l) => l.close()));

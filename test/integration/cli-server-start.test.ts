@@ -27,7 +27,8 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 function cli(args: string[], extraEnv: Record<string, string> = {}): Child {
   return spawnChild(process.execPath, [RUN, 'server', 'start', ...args], {
     cwd: dir,
-    env: env(extraEnv),
+    // any free admin port: test files run side by side
+    env: env({ ROBUSTMQ_ADMIN_GRPC_PORT: '0', ...extraEnv }),
     timeoutMs: 30_000,
   });
 }

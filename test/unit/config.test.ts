@@ -48,7 +48,7 @@ describe('configuration: defaults', () => {
 
   it('ignores environment variables that are not ROBUSTMQ_<SECTION>_<KEY> of a broker section', () => {
     const config = loadConfig({
-      env: { PATH: '/bin', MQTT_PORT: '1', ROBUSTMQ_SERVER: 'http://x', ROBUSTMQ_ADMIN_TOKEN: 'x', ROBUSTMQ_: '' },
+      env: { PATH: '/bin', MQTT_PORT: '1', ROBUSTMQ_SERVER: 'http://x', ROBUSTMQ_TOKEN: 'x', ROBUSTMQ_: '' },
     });
     assert.deepEqual(config, DEFAULT_CONFIG);
   });

@@ -18,6 +18,11 @@ export default class ServerStart extends Command {
     config: Flags.string({ char: 'c', summary: 'TOML configuration file.' }),
     'mqtt-port': Flags.integer({ summary: 'MQTT TCP port (mqtt.port, default 1883).', min: 0, max: 65535 }),
     bind: Flags.string({ summary: 'Address the listeners bind (mqtt.bind, default 0.0.0.0).' }),
+    'admin-port': Flags.integer({
+      summary: 'Admin gRPC port (admin.grpc_port, default 1228; 0 = any free port).',
+      min: 0,
+      max: 65535,
+    }),
     'data-dir': Flags.string({ summary: 'Directory for stored data (node.data_dir, default ./data).' }),
     'log-level': Flags.string({ summary: 'Log level (node.log_level, default info).', options: [...LOG_LEVELS] }),
   };
@@ -30,6 +35,7 @@ export default class ServerStart extends Command {
         log_level: flags['log-level'] as BrokerConfig['node']['log_level'] | undefined,
       },
       mqtt: { port: flags['mqtt-port'], bind: flags.bind },
+      admin: { grpc_port: flags['admin-port'] },
     };
     let broker: Broker;
     try {

@@ -69,6 +69,11 @@ export class Session {
     return (this.inflightMap ??= new Map());
   }
 
+  /** How many are in flight, without making the map (for the admin API). */
+  get inflightCount(): number {
+    return this.inflightMap?.size ?? 0;
+  }
+
   /** Incoming QoS 2 packet ids that got PUBREC and wait for PUBREL. */
   get incomingQos2(): Set<number> {
     return (this.incomingQos2Set ??= new Set());

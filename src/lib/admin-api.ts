@@ -1,0 +1,73 @@
+// The AdminApi: one interface for everything robustmq-cli (and later the REST API and dashboard)
+// asks of a cluster. Implemented in-process over a Broker (src/server/admin/admin-service.ts) and by
+// the gRPC client (admin-grpc-client.ts) against proto/admin.proto. Types here are the contract:
+// the proto mirrors them field for field (snake_case on the wire).
+
+export interface NodeStatus {
+  name: string;
+  version: string;
+  startedAtMs: number;
+  uptimeMs: number;
+  connections: number;
+  sessions: number;
+  subscriptions: number;
+  retained: number;
+  messagesReceived: number;
+  messagesSent: number;
+  messagesDropped: number;
+  bytesReceived: number;
+  bytesSent: number;
+  storageEngine: string;
+  /** The MQTT listener, host:port. */
+  mqttAddress: string;
+}
+
+export interface ClusterStatus {
+  clusterName: string;
+  nodes: NodeStatus[];
+}
+
+export interface ClientFilter {
+  /** Clients whose id contains this text. */
+  clientId?: string;
+  username?: string;
+  ip?: string;
+  /** Page size: default 100, at most 1000. */
+  limit?: number;
+  /** The nextPageToken of the previous page. */
+  pageToken?: string;
+}
+
+export interface ClientInfo {
+  clientId: string;
+  username: string;
+  ip: string;
+  port: number;
+  transport: string;
+  protocolVersion: number;
+  keepaliveS: number;
+  cleanStart: boolean;
+  connectedAtMs: number;
+  subscriptions: number;
+  inflight: number;
+  queued: number;
+  node: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** '' on the last page. */
+  nextPageToken: string;
+  /** Items matching the filter, over all pages. */
+  total: number;
+}
+
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+export interface AdminApi {
+  clusterStatus(): Promise<ClusterStatus>;
+  listClients(filter?: ClientFilter): Promise<Page<ClientInfo>>;
+  /** Releases what the implementation holds (the gRPC channel); the broker is not stopped. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,80 @@
+// The AdminApi over gRPC: what robustmq-cli uses to reach a broker's (or cluster's) admin endpoint.
+// A broker that cannot be reached is RMQ_ERR_UNREACHABLE; an error the server answered keeps the
+// server's RMQ_ERR_* code (RMQ_ERR_ADMIN when it sent none).
+import * as grpc from '@grpc/grpc-js';
+import type { AdminApi, ClientFilter, ClientInfo, ClusterStatus, Page } from './admin-api.js';
+import { ERROR_CODE_KEY, adminServiceClient } from './admin-proto.js';
+import { ErrorCodes, RobustMQError, type ErrorCode } from './errors.js';
+
+export const DEFAULT_ADMIN_SERVER = '127.0.0.1:1228';
+
+export interface AdminClientOptions {
+  /** Deadline of each call, ms. Default 10 s. */
+  timeoutMs?: number;
+}
+
+type Unary = (
+  req: unknown,
+  options: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res: unknown) => void,
+) => void;
+
+export class AdminGrpcClient implements AdminApi {
+  private readonly client: grpc.Client;
+  private readonly timeoutMs: number;
+
+  constructor(
+    readonly address: string,
+    options: AdminClientOptions = {},
+  ) {
+    const Service = adminServiceClient();
+    this.client = new Service(address, grpc.credentials.createInsecure());
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  clusterStatus(): Promise<ClusterStatus> {
+    return this.call<ClusterStatus>('getClusterStatus', {});
+  }
+
+  async listClients(filter: ClientFilter = {}): Promise<Page<ClientInfo>> {
+    const res = await this.call<{ clients: ClientInfo[]; nextPageToken: string; total: number }>('listClients', {
+      clientId: filter.clientId ?? '',
+      username: filter.username ?? '',
+      ip: filter.ip ?? '',
+      limit: filter.limit ?? 0,
+      pageToken: filter.pageToken ?? '',
+    });
+    return { items: res.clients, nextPageToken: res.nextPageToken, total: res.total };
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+
+  private call<T>(method: string, request: unknown): Promise<T> {
+    const fn = (this.client as unknown as Record<string, Unary>)[method]!.bind(this.client);
+    return new Promise<T>((resolve, reject) => {
+      fn(request, { deadline: Date.now() + this.timeoutMs }, (err, res) => {
+        if (err) reject(this.error(err));
+        else resolve(res as T);
+      });
+    });
+  }
+
+  private error(err: grpc.ServiceError): RobustMQError {
+    if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED) {
+      const why =
+        err.code === grpc.status.DEADLINE_EXCEEDED
+          ? `no answer within ${this.timeoutMs / 1000} s`
+          : (/\b(E[A-Z]{4,})\b/.exec(err.details)?.[1] ?? 'unavailable');
+      return new RobustMQError(
+        'RMQ_ERR_UNREACHABLE',
+        `cannot reach the admin endpoint at ${this.address} (${why}); is the broker running? Set --server or ROBUSTMQ_SERVER`,
+        { cause: err },
+      );
+    }
+    const sent = err.metadata?.get(ERROR_CODE_KEY)[0];
+    const code = typeof sent === 'string' && sent in ErrorCodes ? (sent as ErrorCode) : 'RMQ_ERR_ADMIN';
+    return new RobustMQError(code, err.details || err.message, { cause: err });
+  }
+}

@@ -1,0 +1,100 @@
+// The base of every admin command: the global flags (--server, --output/--json, --no-color,
+// --timeout), the AdminApi it talks to, and one error convention: a one-line reason on stderr with
+// its RMQ_ERR_* code and a documented exit code (docs/cli.md): 0 ok, 1 the server answered with an
+// error, 2 usage, 3 the server cannot be reached.
+import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
+import type { AdminApi } from '../admin-api.js';
+import { AdminGrpcClient, DEFAULT_ADMIN_SERVER } from '../admin-grpc-client.js';
+import { isRobustMQError } from '../errors.js';
+import { renderJson, type OutputFormat } from './render.js';
+
+export const EXIT = { ok: 0, server: 1, usage: 2, unreachable: 3 } as const;
+
+export type AdminFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof AdminCommand)['baseFlags'] & T['flags']
+>;
+
+export abstract class AdminCommand<T extends typeof Command> extends Command {
+  static override baseFlags = {
+    server: Flags.string({
+      summary: `Admin endpoint of the broker or cluster, host:port (default ${DEFAULT_ADMIN_SERVER}).`,
+      env: 'ROBUSTMQ_SERVER',
+      helpGroup: 'GLOBAL',
+    }),
+    output: Flags.string({
+      char: 'o',
+      summary: 'Output format.',
+      options: ['table', 'json'],
+      default: 'table',
+      helpGroup: 'GLOBAL',
+    }),
+    json: Flags.boolean({ summary: 'Print JSON only (same as --output json).', helpGroup: 'GLOBAL' }),
+    'no-color': Flags.boolean({ summary: 'No colours in tables (also when NO_COLOR is set).', helpGroup: 'GLOBAL' }),
+    timeout: Flags.integer({
+      summary: 'Seconds to wait for the server.',
+      default: 10,
+      min: 1,
+      max: 3600,
+      helpGroup: 'GLOBAL',
+    }),
+  };
+
+  protected flags!: AdminFlags<T>;
+  protected format: OutputFormat = 'table';
+  protected color = false;
+  private api?: AdminApi;
+
+  public override async init(): Promise<void> {
+    await super.init();
+    const { flags } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (this.ctor as unknown as typeof AdminCommand).baseFlags,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    });
+    this.flags = flags as AdminFlags<T>;
+    this.format = flags.json ? 'json' : (flags.output as OutputFormat);
+    this.color = !flags['no-color'] && process.env.NO_COLOR === undefined && Boolean(process.stdout.isTTY);
+  }
+
+  /** The AdminApi of the target: the admin gRPC endpoint named by --server or ROBUSTMQ_SERVER. */
+  protected adminApi(): AdminApi {
+    this.api ??= new AdminGrpcClient(this.flags.server ?? DEFAULT_ADMIN_SERVER, {
+      timeoutMs: this.flags.timeout * 1000,
+    });
+    return this.api;
+  }
+
+  /** Prints `value` as JSON in JSON mode, else what `table()` renders. */
+  protected output(value: unknown, table: () => string): void {
+    process.stdout.write(`${this.format === 'json' ? renderJson(value) : table()}\n`);
+  }
+
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    await this.api?.close();
+    return super.finally(err);
+  }
+
+  protected override async catch(err: Error & { code?: string; exitCode?: number }): Promise<unknown> {
+    if (isRobustMQError(err)) {
+      return this.fail(
+        `${err.code}: ${err.message}`,
+        err.code === 'RMQ_ERR_UNREACHABLE' ? EXIT.unreachable : EXIT.server,
+      );
+    }
+    if (err instanceof Errors.CLIError && err.code !== 'EEXIT') {
+      const line = err.message
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('See more help'))
+        .join(' ');
+      return this.fail(`${line} (see robustmq-cli ${(this.id ?? '').replaceAll(':', ' ')} --help)`, EXIT.usage);
+    }
+    return super.catch(err);
+  }
+
+  private fail(line: string, code: number): never {
+    process.stderr.write(`Error: ${line}\n`);
+    return this.exit(code);
+  }
+}

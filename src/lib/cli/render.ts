@@ -1,0 +1,43 @@
+// Output of the admin commands: a table (cli-table3) or key/value list for people, JSON for scripts.
+// In JSON mode stdout holds the JSON document and nothing else.
+import Table from 'cli-table3';
+
+export type OutputFormat = 'table' | 'json';
+
+export interface Column<T> {
+  header: string;
+  value: (row: T) => string | number | boolean;
+}
+
+export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[], color: boolean): string {
+  const table = new Table({
+    head: columns.map((c) => c.header),
+    style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] },
+  });
+  for (const row of rows) table.push(columns.map((c) => String(c.value(row))));
+  return table.toString();
+}
+
+/** One record as a two-column table: field, value. */
+export function renderRecord(fields: readonly [string, string | number | boolean][], color: boolean): string {
+  const table = new Table({ style: { head: [], border: color ? ['grey'] : [] } });
+  for (const [k, v] of fields) table.push({ [k]: String(v) });
+  return table.toString();
+}
+
+export function renderJson(value: unknown): string {
+  return JSON.stringify(value, null, 2);
+}
+
+/** A duration in ms as `1d 2h 3m 4s` (the largest units only). */
+export function formatDuration(ms: number): string {
+  let s = Math.floor(ms / 1000);
+  const d = Math.floor(s / 86400);
+  s -= d * 86400;
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  const parts = [d ? `${d}d` : '', h ? `${h}h` : '', m ? `${m}m` : '', `${s}s`].filter(Boolean);
+  return parts.slice(0, 3).join(' ');
+}

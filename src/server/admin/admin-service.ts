@@ -1,0 +1,128 @@
+// The in-process AdminApi: answers from the Broker's own state. The gRPC server (grpc-server.ts)
+// and `server start` use it; robustmq-cli reaches it through the gRPC client.
+import {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  type AdminApi,
+  type ClientFilter,
+  type ClientInfo,
+  type ClusterStatus,
+  type Page,
+} from '../../lib/admin-api.js';
+import { RobustMQError } from '../../lib/errors.js';
+import type { Broker } from '../broker.js';
+import type { Connection } from '../protocol/connection.js';
+
+/** Page size from a request: default when absent or 0, an error when out of range. */
+export function pageSize(limit: number | undefined): number {
+  if (limit === undefined || limit === 0) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new RobustMQError('RMQ_ERR_INVALID_ARGUMENT', `limit must be between 1 and ${MAX_PAGE_SIZE}, got ${limit}`);
+  }
+  return limit;
+}
+
+export class AdminService implements AdminApi {
+  constructor(private readonly broker: Broker) {}
+
+  async clusterStatus(): Promise<ClusterStatus> {
+    const b = this.broker;
+    const m = b.metrics;
+    const now = Date.now();
+    let subscriptions = 0;
+    for (const s of b.sessions.values()) subscriptions += s.subscriptions.size;
+    return {
+      clusterName: b.config.node.name,
+      nodes: [
+        {
+          name: b.nodeName,
+          version: b.version,
+          startedAtMs: b.startedAt,
+          uptimeMs: b.startedAt === 0 ? 0 : now - b.startedAt,
+          connections: this.connected().length,
+          sessions: b.sessions.size,
+          subscriptions,
+          retained: b.retained.size,
+          messagesReceived: m.messagesReceived,
+          messagesSent: m.messagesSent,
+          messagesDropped: m.messagesDropped,
+          bytesReceived: m.bytesReceived,
+          bytesSent: m.bytesSent,
+          storageEngine: b.storage.engine,
+          mqttAddress: `${b.config.mqtt.bind}:${b.mqttPort}`,
+        },
+      ],
+    };
+  }
+
+  /**
+   * Connected clients in client-id order, filtered, one page after the token (the last client id of
+   * the previous page: a page stays right while clients come and go).
+   */
+  async listClients(filter: ClientFilter = {}): Promise<Page<ClientInfo>> {
+    const limit = pageSize(filter.limit);
+    const after = filter.pageToken ? decodeToken(filter.pageToken) : undefined;
+    const matching = this.connected().filter(
+      (c) =>
+        (!filter.clientId || c.clientId.includes(filter.clientId)) &&
+        (!filter.username || c.username === filter.username) &&
+        (!filter.ip || c.info.remoteAddress === filter.ip),
+    );
+    matching.sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
+    let start = 0;
+    if (after !== undefined) {
+      // the first client id after the token (binary search: the list is sorted)
+      let hi = matching.length;
+      while (start < hi) {
+        const mid = (start + hi) >>> 1;
+        if (matching[mid]!.clientId <= after) start = mid + 1;
+        else hi = mid;
+      }
+    }
+    const page = matching.slice(start, start + limit);
+    const more = start + limit < matching.length;
+    return {
+      items: page.map((c) => this.clientInfo(c)),
+      nextPageToken: more ? encodeToken(page[page.length - 1]!.clientId) : '',
+      total: matching.length,
+    };
+  }
+
+  async close(): Promise<void> {}
+
+  private connected(): Connection[] {
+    const out: Connection[] = [];
+    for (const c of this.broker.connections) if (c.state === 'connected') out.push(c);
+    return out;
+  }
+
+  private clientInfo(c: Connection): ClientInfo {
+    const s = c.session;
+    return {
+      clientId: c.clientId,
+      username: c.username ?? '',
+      ip: c.info.remoteAddress,
+      port: c.info.remotePort,
+      transport: c.info.transport,
+      protocolVersion: c.protocolVersion,
+      keepaliveS: c.keepalive,
+      cleanStart: s === null ? true : !s.persistent,
+      connectedAtMs: c.openedAt,
+      subscriptions: s?.subscriptions.size ?? 0,
+      inflight: s?.inflightCount ?? 0,
+      queued: s?.queued ?? 0,
+      node: this.broker.nodeName,
+    };
+  }
+}
+
+function encodeToken(clientId: string): string {
+  return Buffer.from(clientId, 'utf8').toString('base64url');
+}
+
+function decodeToken(token: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(token)) {
+    throw new RobustMQError('RMQ_ERR_INVALID_ARGUMENT', 'page token is not one this server gave out');
+  }
+  return Buffer.from(token, 'base64url').toString('utf8');
+}

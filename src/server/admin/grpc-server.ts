@@ -1,0 +1,91 @@
+// The admin gRPC endpoint: serves robustmq.admin.v1.AdminService (proto/admin.proto) from an
+// AdminApi. Errors travel as gRPC status codes with the RMQ_ERR_* code in the trailing metadata.
+import * as grpc from '@grpc/grpc-js';
+import type { AdminApi, ClientFilter } from '../../lib/admin-api.js';
+import { ERROR_CODE_KEY, adminServiceClient } from '../../lib/admin-proto.js';
+import { RobustMQError, isRobustMQError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+
+type Handler<Req, Res> = (request: Req) => Promise<Res>;
+
+export class AdminGrpcServer {
+  private server?: grpc.Server;
+  /** The port bound (useful with port 0). */
+  port = 0;
+
+  constructor(
+    private readonly api: AdminApi,
+    private readonly host: string,
+    private readonly requestedPort: number,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const server = new grpc.Server();
+    const api = this.api;
+    server.addService(adminServiceClient().service, {
+      GetClusterStatus: this.unary('GetClusterStatus', () => api.clusterStatus()),
+      ListClients: this.unary('ListClients', async (req: ClientFilter) => {
+        const page = await api.listClients(req);
+        return { clients: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+    });
+    const address = this.host.includes(':')
+      ? `[${this.host}]:${this.requestedPort}`
+      : `${this.host}:${this.requestedPort}`;
+    this.port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
+        if (err) {
+          reject(
+            new RobustMQError(
+              'RMQ_ERR_LISTEN',
+              `admin gRPC endpoint cannot bind ${address}: ${err.message}; choose another port with --admin-port or admin.grpc_port`,
+              { cause: err },
+            ),
+          );
+        } else resolve(port);
+      }),
+    );
+    this.server = server;
+  }
+
+  describe(): string {
+    return `grpc://${this.host}:${this.port}`;
+  }
+
+  /** Stops taking calls; calls in progress get 2 s to finish. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 2000);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private unary<Req, Res>(method: string, handler: Handler<Req, Res>): grpc.handleUnaryCall<Req, Res> {
+    return (call, callback) => {
+      handler(call.request).then(
+        (res) => callback(null, res),
+        (err: unknown) => {
+          const metadata = new grpc.Metadata();
+          if (isRobustMQError(err)) {
+            metadata.set(ERROR_CODE_KEY, err.code);
+            const code = err.code === 'RMQ_ERR_INVALID_ARGUMENT' ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL;
+            callback({ code, details: err.message, metadata });
+          } else {
+            this.log.error({ err, method }, 'admin call failed');
+            callback({ code: grpc.status.INTERNAL, details: 'internal error (see the broker log)', metadata });
+          }
+        },
+      );
+    };
+  }
+}

@@ -1,0 +1,205 @@
+// The admin commands as an operator and a CI script run them: `robustmq-cli cluster status` and
+// `client list` (the built CLI, a subprocess) against a broker started by the test (`server start`,
+// another subprocess) over its admin gRPC endpoint on loopback. Table and JSON output, server-side
+// filters and paging, ROBUSTMQ_SERVER, and the exit codes: 1 for an error the server answered,
+// 2 for a bad flag, 3 for a server that cannot be reached.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { freePort, spawnChild, type Child } from '../helpers/child.js';
+import { connect, type TestClient } from '../helpers/clients.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const RUN = join(ROOT, 'bin', 'run.js');
+
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ROBUSTMQ_')) out[k] = v;
+  return { ...out, ...extra };
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `robustmq-cli ...args` to its end. */
+async function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const child = spawnChild(process.execPath, [RUN, ...args], { env: cleanEnv(env), timeoutMs: 30_000 });
+  child.proc.stdin!.end();
+  const exit = await child.exited(30_000);
+  return { code: exit.code, stdout: child.lines.join('\n'), stderr: child.stderr() };
+}
+
+function json<T>(r: Run): T {
+  assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+interface ClientRow {
+  clientId: string;
+  username: string;
+  ip: string;
+  protocolVersion: number;
+  cleanStart: boolean;
+  subscriptions: number;
+}
+
+interface ClientPage {
+  clients: ClientRow[];
+  nextPageToken: string;
+  total: number;
+}
+
+describe('robustmq-cli admin commands against a running broker', () => {
+  let server: Child;
+  let dir: string;
+  let mqttPort: number;
+  let admin: string;
+  const clients: TestClient[] = [];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rmq-cli-admin-'));
+    mqttPort = await freePort();
+    const adminPort = await freePort();
+    admin = `127.0.0.1:${adminPort}`;
+    server = spawnChild(
+      process.execPath,
+      [
+        RUN,
+        'server',
+        'start',
+        '--mqtt-port',
+        String(mqttPort),
+        '--admin-port',
+        String(adminPort),
+        '--bind',
+        '127.0.0.1',
+        '--data-dir',
+        dir,
+        '--log-level',
+        'info',
+      ],
+      { env: cleanEnv(), timeoutMs: 120_000 },
+    );
+    const started = await server.line((l) => l.includes('RobustMQ broker started'), 20_000, 'broker started');
+    assert.equal((JSON.parse(started) as { admin: string }).admin, `grpc://${admin}`);
+    clients.push(await connect(mqttPort, { clientId: 'adm-a', username: 'alice' }));
+    clients.push(await connect(mqttPort, { clientId: 'adm-b', clean: false }));
+    clients.push(await connect(mqttPort, { clientId: 'other-c', protocolVersion: 5 }));
+    await clients[0]!.client.subscribeAsync('a/+', { qos: 1 });
+  });
+
+  after(async () => {
+    for (const c of clients) await c.client.endAsync();
+    server.proc.kill('SIGTERM');
+    await server.exited(10_000);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('cluster status --json: one node, its connections, sessions, storage and listener', async () => {
+    const status = json<{ clusterName: string; nodes: Record<string, unknown>[] }>(
+      await cli(['cluster', 'status', '--json', '--server', admin]),
+    );
+    assert.equal(status.clusterName, 'robustmq-node-1');
+    assert.equal(status.nodes.length, 1);
+    const n = status.nodes[0]!;
+    assert.equal(n.connections, 3);
+    assert.equal(n.sessions, 3);
+    assert.equal(n.subscriptions, 1);
+    assert.equal(n.storageEngine, 'sqlite');
+    assert.equal(n.mqttAddress, `127.0.0.1:${mqttPort}`);
+    assert.match(String(n.version), /^\d+\.\d+\.\d+/);
+    assert.ok(typeof n.uptimeMs === 'number' && n.uptimeMs > 0);
+  });
+
+  it('cluster status as a table for people', async () => {
+    const r = await cli(['cluster', 'status', '--server', admin]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /cluster\s+│ robustmq-node-1/);
+    assert.match(r.stdout, /connections\s+│ 3\s/);
+    assert.match(r.stdout, /│ robustmq-node-1 │ \d+\.\d+\.\d+\s+│/);
+    assert.equal(r.stderr, '');
+  });
+
+  it('client list --json: every connected client, in client-id order, with what it connected with', async () => {
+    const page = json<ClientPage>(await cli(['client', 'list', '--json', '--server', admin]));
+    assert.equal(page.total, 3);
+    assert.equal(page.nextPageToken, '');
+    assert.deepEqual(
+      page.clients.map((c) => [c.clientId, c.username, c.ip, c.protocolVersion, c.cleanStart, c.subscriptions]),
+      [
+        ['adm-a', 'alice', '127.0.0.1', 4, true, 1],
+        ['adm-b', '', '127.0.0.1', 4, false, 0],
+        ['other-c', '', '127.0.0.1', 5, true, 0],
+      ],
+    );
+  });
+
+  it('client list filters on the server: --client-id (contains), --username, --ip', async () => {
+    const ids = async (...flags: string[]) =>
+      json<ClientPage>(await cli(['client', 'list', '--json', '--server', admin, ...flags])).clients.map(
+        (c) => c.clientId,
+      );
+    assert.deepEqual(await ids('--client-id', 'adm-'), ['adm-a', 'adm-b']);
+    assert.deepEqual(await ids('--username', 'alice'), ['adm-a']);
+    assert.deepEqual(await ids('--ip', '127.0.0.2'), []);
+    assert.deepEqual(await ids('--ip', '127.0.0.1', '--client-id', 'other'), ['other-c']);
+  });
+
+  it('client list pages: --limit, then --page-token from the previous page; --all walks them', async () => {
+    const first = json<ClientPage>(await cli(['client', 'list', '--json', '--server', admin, '--limit', '2']));
+    assert.deepEqual(
+      first.clients.map((c) => c.clientId),
+      ['adm-a', 'adm-b'],
+    );
+    assert.equal(first.total, 3);
+    assert.notEqual(first.nextPageToken, '');
+    const second = json<ClientPage>(
+      await cli(['client', 'list', '--json', '--server', admin, '--limit', '2', '--page-token', first.nextPageToken]),
+    );
+    assert.deepEqual(
+      second.clients.map((c) => c.clientId),
+      ['other-c'],
+    );
+    assert.equal(second.nextPageToken, '');
+    const all = json<ClientPage>(await cli(['client', 'list', '--json', '--server', admin, '--limit', '1', '--all']));
+    assert.deepEqual(
+      all.clients.map((c) => c.clientId),
+      ['adm-a', 'adm-b', 'other-c'],
+    );
+  });
+
+  it('client list as a table, the target from ROBUSTMQ_SERVER, and a footer with the next page', async () => {
+    const r = await cli(['client', 'list', '--limit', '2'], { ROBUSTMQ_SERVER: admin });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /│ adm-a\s+│ alice\s+│ 127\.0\.0\.1:\d+\s+│ 3\.1\.1\s+│/);
+    assert.match(r.stdout, /2 of 3 client\(s\); next page: --page-token \S+/);
+    assert.doesNotMatch(r.stdout, /other-c/);
+  });
+
+  it('exit 3 with one line when the server cannot be reached; nothing on stdout in JSON mode', async () => {
+    const port = await freePort(); // nothing listens there
+    const r = await cli(['client', 'list', '--json', '--server', `127.0.0.1:${port}`, '--timeout', '5']);
+    assert.equal(r.code, 3);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^Error: RMQ_ERR_UNREACHABLE: cannot reach the admin endpoint at 127\.0\.0\.1:\d+ .*\n$/);
+  });
+
+  it('exit 1 with the server-side code for a request the server refuses (a forged page token)', async () => {
+    const r = await cli(['client', 'list', '--json', '--server', admin, '--page-token', 'not/a/token']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^Error: RMQ_ERR_INVALID_ARGUMENT: page token is not one this server gave out\n$/);
+  });
+
+  it('exit 2 for a bad flag, with the command to get help', async () => {
+    const r = await cli(['client', 'list', '--limit', '0', '--server', admin]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^Error: .*--limit.*\(see robustmq-cli client list --help\)\n$/);
+  });
+});
