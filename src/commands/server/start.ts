@@ -2,6 +2,7 @@
 import { Command, Errors, Flags } from '@oclif/core';
 import { loadConfig, type BrokerConfig, type BrokerConfigInput } from '../../lib/config.js';
 import { isRobustMQError } from '../../lib/errors.js';
+import { usageErrorLine } from '../../lib/cli/usage-error.js';
 import { LOG_LEVELS } from '../../lib/logger.js';
 import { Broker } from '../../server/broker.js';
 
@@ -67,14 +68,8 @@ export default class ServerStart extends Command {
 
   /** A bad flag (oclif parse error) is the user's to fix too: one line, exit 2, no stack or help dump. */
   protected override async catch(err: Errors.CLIError & { code?: string }): Promise<unknown> {
-    if (err instanceof Errors.CLIError && err.code !== 'EEXIT') {
-      const line = err.message
-        .split('\n')
-        .map((l) => l.trim())
-        .filter((l) => l && !l.startsWith('See more help'))
-        .join(' ');
-      this.fail(`${line} (see robustmq-cli server start --help)`);
-    }
+    const line = usageErrorLine(err);
+    if (line !== undefined) this.fail(`${line} (see robustmq-cli server start --help)`);
     return super.catch(err);
   }
 

@@ -2,11 +2,12 @@
 // --timeout), the AdminApi it talks to, and one error convention: a one-line reason on stderr with
 // its RMQ_ERR_* code and a documented exit code (docs/cli.md): 0 ok, 1 the server answered with an
 // error, 2 usage, 3 the server cannot be reached.
-import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
+import { Command, Flags, type Interfaces } from '@oclif/core';
 import type { AdminApi } from '../admin-api.js';
 import { AdminGrpcClient, DEFAULT_ADMIN_SERVER } from '../admin-grpc-client.js';
 import { isRobustMQError } from '../errors.js';
 import { renderJson, type OutputFormat } from './render.js';
+import { usageErrorLine } from './usage-error.js';
 
 export const EXIT = { ok: 0, server: 1, usage: 2, unreachable: 3 } as const;
 
@@ -82,12 +83,8 @@ export abstract class AdminCommand<T extends typeof Command> extends Command {
         err.code === 'RMQ_ERR_UNREACHABLE' ? EXIT.unreachable : EXIT.server,
       );
     }
-    if (err instanceof Errors.CLIError && err.code !== 'EEXIT') {
-      const line = err.message
-        .split('\n')
-        .map((l) => l.trim())
-        .filter((l) => l && !l.startsWith('See more help'))
-        .join(' ');
+    const line = usageErrorLine(err);
+    if (line !== undefined) {
       return this.fail(`${line} (see robustmq-cli ${(this.id ?? '').replaceAll(':', ' ')} --help)`, EXIT.usage);
     }
     return super.catch(err);

@@ -308,43 +308,33 @@ class Writer {
         const key = `${partition}\0${topic}`;
         const tail = this.tail(key, topic, partition);
         const maxTs = Math.max(timestamp, tail.maxTs);
-        if (offset >= tail.next) {
-          // past every row of the partition: certain to be inserted, so it joins a multi-row INSERT
-          const a = this.appendArgs;
-          let at = this.appendCount++ * APPEND_COLUMNS;
-          a[at++] = topic;
-          a[at++] = partition;
-          a[at++] = offset;
-          a[at++] = strOrNull(i + 4);
-          a[at++] = payload(len);
-          a[at++] = num(i + 6);
-          a[at++] = num(i + 7);
-          a[at++] = strOrNull(i + 8);
-          a[at++] = str(i + 9);
-          a[at++] = timestamp;
-          a[at++] = numOrNull(i + 11);
-          a[at] = maxTs;
+        const fresh = offset >= tail.next; // past every row of the partition: certain to be inserted
+        if (!fresh) this.flushAppends(); // an offset the partition may hold already: a statement of its own
+        const a = this.appendArgs;
+        let at = this.appendCount * APPEND_COLUMNS;
+        a[at++] = topic;
+        a[at++] = partition;
+        a[at++] = offset;
+        a[at++] = strOrNull(i + 4);
+        a[at++] = payload(len);
+        a[at++] = num(i + 6);
+        a[at++] = num(i + 7);
+        a[at++] = strOrNull(i + 8);
+        a[at++] = str(i + 9);
+        a[at++] = timestamp;
+        a[at++] = numOrNull(i + 11);
+        a[at] = maxTs;
+        if (fresh) {
+          // joins a multi-row INSERT
+          this.appendCount++;
           tail.next = offset + 1;
           tail.maxTs = maxTs;
           this.addToRun(key, topic, partition, offset, len);
           if (this.appendCount === APPEND_ROWS) this.flushAppends();
         } else {
-          // an offset the partition may already hold (written once: a second append is ignored)
-          this.flushAppends();
-          const inserted = s.appendLog.run(
-            topic,
-            partition,
-            offset,
-            strOrNull(i + 4),
-            payload(len),
-            num(i + 6),
-            num(i + 7),
-            strOrNull(i + 8),
-            str(i + 9),
-            timestamp,
-            numOrNull(i + 11),
-            maxTs,
-          );
+          // written once: a second append of an offset is ignored (and not counted in the bytes)
+          const inserted = s.appendLog.run(a.slice(0, APPEND_COLUMNS));
+          a.fill(null, 0, APPEND_COLUMNS);
           if (inserted.changes > 0) {
             tail.maxTs = maxTs;
             this.addToRun(key, topic, partition, offset, len);
