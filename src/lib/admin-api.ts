@@ -20,6 +20,8 @@ export interface NodeStatus {
   storageEngine: string;
   /** The MQTT listener, host:port. */
   mqttAddress: string;
+  /** Processes serving the node's clients (node.workers). */
+  workers: number;
 }
 
 export interface ClusterStatus {

@@ -12,6 +12,11 @@ export const NodeSchema = z
     name: z.string().min(1).default('robustmq-node-1'),
     data_dir: z.string().min(1).default('./data'),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * Processes that serve clients: 1 runs the broker in this process; more fork that many workers
+     * behind one listener, each client owned by the worker its client id hashes to.
+     */
+    workers: z.number().int().min(1).max(64).default(1),
   })
   .strict();
 
@@ -156,7 +161,25 @@ export const ConfigSchema = z
     topics: TopicsSchema.default(TopicsSchema.parse({})),
     admin: AdminSchema.default(AdminSchema.parse({})),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.node.workers === 1) return;
+    // what the workers do not share yet: say so at start rather than lose data later
+    if (c.storage.engine !== 'memory') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['node', 'workers'],
+        message: `above 1 needs storage.engine = "memory" (got "${c.storage.engine}"): sessions and queued messages are not shared between worker processes yet; set storage.engine = "memory" or node.workers = 1`,
+      });
+    }
+    if (c.topics.log_filters.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['node', 'workers'],
+        message: 'above 1 cannot be used with topics.log_filters yet: topic logs live in one process',
+      });
+    }
+  });
 
 export type BrokerConfig = z.infer<typeof ConfigSchema>;
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };

@@ -2,6 +2,7 @@
 // them in order. Owns the operations that span parts (publish, subscribe, connection closed).
 import { AdminService } from './admin/admin-service.js';
 import { AdminGrpcServer } from './admin/grpc-server.js';
+import type { ClusterStatus } from '../lib/admin-api.js';
 import type { Duplex } from 'node:stream';
 import type { BrokerConfig } from '../lib/config.js';
 import { createLogger, type Logger } from '../lib/logger.js';
@@ -23,13 +24,32 @@ import { SessionManager } from './session/session-manager.js';
 import { createStorage } from './storage/create-storage.js';
 import type { StorageAdapter } from './storage/storage-adapter.js';
 import { TcpListener } from './transport/tcp-listener.js';
+import { ownerOf } from './workers/client-owner.js';
+import { FLAG_DIRECT, FLAG_RETAIN_UPDATE, type ForwardedPublish } from './workers/mesh-codec.js';
+import { WorkerMesh, type MeshHost } from './workers/worker-mesh.js';
+
+/** This broker is one of `count` worker processes of a node (node.workers > 1). */
+export interface WorkerRole {
+  index: number;
+  count: number;
+  /** Directory of the workers' Unix sockets. */
+  meshDir: string;
+  /** The workers already running, which this one connects to. */
+  peers: number[];
+  /** The node's MQTT port, which the primary process listens on. */
+  mqttPort: number;
+}
 
 export interface BrokerOptions {
   logger?: Logger;
   storage?: StorageAdapter;
+  /** Run as a worker: sockets come from the primary process, and PUBLISHes go to the other workers. */
+  worker?: WorkerRole;
+  /** Worker mode: the node's figures over all workers, for $SYS (asked of the primary). */
+  nodeStatus?: () => Promise<ClusterStatus | undefined>;
 }
 
-export class Broker {
+export class Broker implements MeshHost {
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly hooks = new Hooks();
@@ -49,6 +69,10 @@ export class Broker {
   private sweepTimer?: NodeJS.Timeout;
   startedAt = 0;
   private stopping = false;
+  readonly worker?: WorkerRole;
+  private readonly mesh?: WorkerMesh;
+  /** Reading from every client is held while a link to another worker is congested. */
+  ingressHeld = false;
 
   constructor(
     readonly config: BrokerConfig,
@@ -60,7 +84,13 @@ export class Broker {
     this.sessions = new SessionManager(this);
     this.logs = new TopicLogs(this);
     this.dispatcher = new Dispatcher(this.router, this.sessions, config.shared.strategy);
-    this.sys = new SysPublisher(this);
+    this.sys = new SysPublisher(this, options.nodeStatus);
+    const worker = (this.worker = options.worker);
+    if (worker) {
+      const mesh = new WorkerMesh(this, worker.index, worker.count, worker.meshDir, config.shared.strategy);
+      this.mesh = mesh;
+      this.router.onRouteChange = (raw, present) => mesh.announce(raw, present);
+    }
   }
 
   get nodeName(): string {
@@ -73,6 +103,16 @@ export class Broker {
     await this.logs.load();
     await this.sessions.restore();
     this.logs.start();
+    if (this.worker) {
+      await this.mesh!.start(this.worker.peers, () => this.router.routes());
+      this.startedAt = Date.now();
+      this.sweepTimer = setInterval(() => this.sweep(), 500);
+      this.sweepTimer.unref();
+      // one worker publishes $SYS for the node (figures of all workers: see sys-topics.ts)
+      if (this.config.sys.enabled && this.worker.index === 0) this.sys.start();
+      this.log.info({ version: VERSION, node: this.nodeName, peers: this.mesh!.peers }, 'RobustMQ worker started');
+      return;
+    }
     const { bind, port } = this.config.mqtt;
     const tcp = new TcpListener(this, bind, port);
     await tcp.listen();
@@ -111,7 +151,7 @@ export class Broker {
 
   /** The TCP port actually bound (useful with port 0 in tests). */
   get mqttPort(): number {
-    return this.listeners[0]?.port ?? 0;
+    return this.worker?.mqttPort ?? this.listeners[0]?.port ?? 0;
   }
 
   /** Stop accepting, tell v5 clients 0x8B [MQTT-4.13], close every connection, flush storage. */
@@ -138,6 +178,7 @@ export class Broker {
     await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, 3000).unref())]);
     for (const c of open) c.socket.destroy();
     await listenersClosed;
+    await this.mesh?.stop();
     this.sessions.stopTimers();
     await this.storage.flush();
     await this.storage.close();
@@ -149,13 +190,45 @@ export class Broker {
       socket.destroy();
       return;
     }
-    if (this.connections.size >= this.config.limits.max_connections) {
+    const max = this.config.limits.max_connections;
+    // a worker takes its share of the node's limit
+    if (this.connections.size >= (this.worker ? Math.ceil(max / this.worker.count) : max)) {
       this.metrics.limitHit('max_connections');
       this.metrics.connectionsRefused++;
       socket.destroy();
       return;
     }
-    this.connections.add(new Connection(this, socket, info));
+    const conn = new Connection(this, socket, info);
+    this.connections.add(conn);
+    if (this.ingressHeld) conn.holdIngress(true);
+  }
+
+  /** A client id for a client that sent none [MQTT-3.1.3-6]: in worker mode, one this worker owns. */
+  newClientId(make: () => string): string {
+    const worker = this.worker;
+    let id = make();
+    if (worker) while (ownerOf(id, worker.count) !== worker.index) id = make();
+    return id;
+  }
+
+  /** @internal MeshHost: stop or resume reading every client while a worker link is congested. */
+  holdIngress(hold: boolean): void {
+    if (this.ingressHeld === hold) return;
+    this.ingressHeld = hold;
+    this.log.warn({ hold }, hold ? 'link to another worker congested: reading paused' : 'worker links drained');
+    for (const c of this.connections) c.holdIngress(hold);
+  }
+
+  /** Worker mode: resolves once the other workers know the routes added so far (null: nothing to wait for). */
+  routeBarrier(): Promise<void> | null {
+    return this.mesh ? this.mesh.barrier() : null;
+  }
+
+  /** @internal MeshHost: a PUBLISH another worker forwarded here. */
+  receiveForwarded(fwd: ForwardedPublish): void {
+    const msg = fwd.message;
+    if (fwd.flags & FLAG_RETAIN_UPDATE) this.applyRetained(msg);
+    this.dispatcher.dispatchForwarded(msg, (fwd.flags & FLAG_DIRECT) !== 0, fwd.groups);
   }
 
   connectionClosed(conn: Connection, wasConnected: boolean): void {
@@ -174,26 +247,33 @@ export class Broker {
   /** Route a message: update the retained store, hand it to matching sessions. */
   publish(msg: Message): number {
     if (this.logs.size > 0) msg = this.logs.append(msg);
-    if (msg.retain) {
-      if (msg.payload.length === 0) {
-        // [MQTT-3.3.1-6] / [MQTT-3.3.1-10] an empty retained message deletes, and is not stored
-        if (this.retained.delete(msg.topic)) this.storage.deleteRetained(msg.topic);
-      } else {
-        // [MQTT-3.3.1-5] store it, replacing any message on the topic
-        this.retained.set(msg);
-        this.storage.putRetained(msg);
-      }
-    }
+    if (msg.retain) this.applyRetained(msg);
     if (this.hooks.has('message.publish')) this.hooks.emit('message.publish', msg);
-    return this.dispatcher.dispatch(msg);
+    return this.dispatcher.dispatch(msg, this.mesh ? this.mesh.forward(msg) : null);
   }
 
-  subscribe(session: Session, sub: Subscription, existed: boolean): void {
+  private applyRetained(msg: Message): void {
+    if (msg.payload.length === 0) {
+      // [MQTT-3.3.1-6] / [MQTT-3.3.1-10] an empty retained message deletes, and is not stored
+      if (this.retained.delete(msg.topic)) this.storage.deleteRetained(msg.topic);
+    } else {
+      // [MQTT-3.3.1-5] store it, replacing any message on the topic
+      this.retained.set(msg);
+      this.storage.putRetained(msg);
+    }
+  }
+
+  /** Add (or replace [MQTT-3.8.4-3]) a subscription; the caller persists the session once per SUBSCRIBE. */
+  subscribe(session: Session, sub: Subscription): void {
     const previous = session.subscriptions.get(sub.rawFilter);
-    if (previous) this.router.remove(previous); // [MQTT-3.8.4-3] replaces the existing subscription
+    if (previous) this.router.remove(previous);
     session.subscriptions.set(sub.rawFilter, sub);
-    this.router.add(sub); // the caller persists the session once per SUBSCRIBE
+    this.router.add(sub);
     this.hooks.emit('session.subscribed', session, sub);
+  }
+
+  /** The retained messages a new subscription gets, after its SUBACK. */
+  sendRetained(session: Session, sub: Subscription, existed: boolean): void {
     // retained messages: not for shared subscriptions [MQTT-4.8.2-?]; v5 Retain Handling [MQTT-3.3.1-9..11]
     if (sub.group !== undefined) return;
     if (sub.retainHandling === 2 || (sub.retainHandling === 1 && existed)) return;

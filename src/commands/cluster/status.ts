@@ -41,6 +41,7 @@ export default class ClusterStatus extends AdminCommand<typeof ClusterStatus> {
           { header: 'msgs out', value: (n) => n.messagesSent },
           { header: 'dropped', value: (n) => n.messagesDropped },
           { header: 'storage', value: (n) => n.storageEngine },
+          { header: 'workers', value: (n) => n.workers },
         ],
         this.color,
       );

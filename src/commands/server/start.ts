@@ -3,8 +3,9 @@ import { Command, Errors, Flags } from '@oclif/core';
 import { loadConfig, type BrokerConfig, type BrokerConfigInput } from '../../lib/config.js';
 import { isRobustMQError } from '../../lib/errors.js';
 import { usageErrorLine } from '../../lib/cli/usage-error.js';
-import { LOG_LEVELS } from '../../lib/logger.js';
+import { createLogger, LOG_LEVELS, type Logger } from '../../lib/logger.js';
 import { Broker } from '../../server/broker.js';
+import { WorkerPrimary } from '../../server/workers/worker-primary.js';
 
 export default class ServerStart extends Command {
   static override summary = 'Start the RobustMQ broker in the foreground.';
@@ -13,6 +14,7 @@ export default class ServerStart extends Command {
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --mqtt-port 1884 --log-level debug',
     '<%= config.bin %> <%= command.id %> --config robustmq.toml',
+    '<%= config.bin %> <%= command.id %> --workers 2 --storage memory',
   ];
 
   static override flags = {
@@ -26,6 +28,15 @@ export default class ServerStart extends Command {
     }),
     'data-dir': Flags.string({ summary: 'Directory for stored data (node.data_dir, default ./data).' }),
     'log-level': Flags.string({ summary: 'Log level (node.log_level, default info).', options: [...LOG_LEVELS] }),
+    workers: Flags.integer({
+      summary: 'Worker processes serving clients (node.workers, default 1; above 1 needs --storage memory).',
+      min: 1,
+      max: 64,
+    }),
+    storage: Flags.string({
+      summary: 'Storage engine (storage.engine, default sqlite).',
+      options: ['memory', 'sqlite', 'postgres'],
+    }),
   };
 
   async run(): Promise<void> {
@@ -34,15 +45,24 @@ export default class ServerStart extends Command {
       node: {
         data_dir: flags['data-dir'],
         log_level: flags['log-level'] as BrokerConfig['node']['log_level'] | undefined,
+        workers: flags.workers,
       },
+      storage: { engine: flags.storage as BrokerConfig['storage']['engine'] | undefined },
       mqtt: { port: flags['mqtt-port'], bind: flags.bind },
       admin: { grpc_port: flags['admin-port'] },
     };
-    let broker: Broker;
+    let broker: { readonly log: Logger; stop(): Promise<void> };
     try {
       const config = loadConfig({ file: flags.config, env: process.env, overrides });
-      broker = new Broker(config);
-      await broker.start();
+      if (config.node.workers > 1) {
+        const primary = new WorkerPrimary(config, createLogger(config.node.log_level).child({ primary: true }));
+        broker = primary;
+        await primary.start();
+      } else {
+        const single = new Broker(config);
+        broker = single;
+        await single.start();
+      }
     } catch (err) {
       if (isRobustMQError(err)) this.fail(`${err.code}: ${err.message}`);
       throw err;

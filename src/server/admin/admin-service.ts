@@ -50,6 +50,7 @@ export class AdminService implements AdminApi {
           bytesSent: m.bytesSent,
           storageEngine: b.storage.engine,
           mqttAddress: `${b.config.mqtt.bind}:${b.mqttPort}`,
+          workers: 1,
         },
       ],
     };

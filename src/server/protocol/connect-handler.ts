@@ -121,7 +121,7 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
       return;
     }
     // [MQTT-3.1.3-6] / [MQTT-3.2.2-16] the server assigns a unique identifier
-    clientId = assigned = `robustmq-${randomBytes(8).toString('hex')}`;
+    clientId = assigned = conn.broker.newClientId(() => `robustmq-${randomBytes(8).toString('hex')}`);
   }
   conn.clientId = clientId;
 

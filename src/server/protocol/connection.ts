@@ -65,6 +65,8 @@ export class Connection implements SessionOutput, FrameSink {
   private ackWaiting = false;
   /** Reading is paused while our writes to a client that does not read pile up. */
   private readPaused = false;
+  /** The last SUBACK waiting for the other workers to know its routes (worker mode). */
+  private routeWait: Promise<void> | null = null;
   bytesIn = 0;
   bytesOut = 0;
   private childLog?: Logger;
@@ -107,9 +109,15 @@ export class Connection implements SessionOutput, FrameSink {
   onDrain(): void {
     if (this.readPaused) {
       this.readPaused = false;
-      this.socket.resume();
+      if (!this.broker.ingressHeld) this.socket.resume();
     }
     this.session?.drain();
+  }
+
+  /** The broker holds (or releases) reading from every client while a link to another worker is congested. */
+  holdIngress(hold: boolean): void {
+    if (hold) this.socket.pause();
+    else if (!this.readPaused) this.socket.resume();
   }
 
   /** This connection's logger, made on first use: most connections never log, and a child costs memory. */
@@ -304,6 +312,24 @@ export class Connection implements SessionOutput, FrameSink {
         this.disconnect(RC.UNSPECIFIED_ERROR, 'storage unavailable');
       },
     );
+  }
+
+  /**
+   * Runs `fn` (which sends a SUBACK) once the other workers know the routes added so far (worker
+   * mode; at once otherwise), so that a PUBLISH the client sends after its SUBACK reaches the new
+   * subscription wherever it lands. Calls keep their order.
+   */
+  afterRoutes(fn: () => void): void {
+    const barrier = this.broker.routeBarrier();
+    if (barrier === null && this.routeWait === null) {
+      fn();
+      return;
+    }
+    const next: Promise<void> = Promise.all([this.routeWait, barrier]).then(() => {
+      if (this.routeWait === next) this.routeWait = null;
+      fn(); // also when closed meanwhile: an offline persistent session still gets its retained messages
+    });
+    this.routeWait = next;
   }
 
   /** Encode and write a non-PUBLISH packet with mqtt-packet. */

@@ -86,10 +86,15 @@ export function handleSubscribe(conn: Connection, packet: mqtt.ISubscribePacket,
     if (isNew) added++;
     granted.push(qos);
   }
-  // [MQTT-3.8.4-1] SUBACK before any retained message of these subscriptions
+  const subs = [...accepted.values()];
+  for (const { sub } of subs) broker.subscribe(session, sub);
   const suback: mqtt.ISubackPacket = { cmd: 'suback', messageId: packet.messageId, granted };
-  conn.send(suback);
-  for (const { sub, existed } of accepted.values()) broker.subscribe(session, sub, existed);
+  // the SUBACK, then the retained messages of these subscriptions; with several workers, once the
+  // others know the new routes (a PUBLISH the client sends after its SUBACK must find them)
+  conn.afterRoutes(() => {
+    conn.send(suback);
+    for (const { sub, existed } of subs) broker.sendRetained(session, sub, existed);
+  });
   broker.sessions.persist(session); // once per packet, not once per filter
   if (startFrom && broker.logs.size > 0) {
     for (const { sub } of accepted.values()) broker.logs.subscribedFrom(session, sub, startFrom);

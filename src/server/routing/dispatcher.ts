@@ -22,9 +22,36 @@ export class Dispatcher {
     private readonly strategy: ShareStrategy,
   ) {}
 
-  /** Returns how many sessions the message was given to. */
-  dispatch(msg: Message): number {
+  /**
+   * Returns how many sessions the message was given to. `skipShared`: groups another worker was
+   * chosen for (worker mode), which must not get the message here too.
+   */
+  dispatch(msg: Message, skipShared: ReadonlySet<SharedGroup> | null = null): number {
     const { direct, shared } = this.trie.match(msg.topic);
+    let count = direct.length > 0 ? this.dispatchDirect(msg, direct) : 0;
+    for (const group of shared) {
+      if (skipShared !== null && skipShared.has(group)) continue;
+      count += this.dispatchShared(msg, group);
+    }
+    return count;
+  }
+
+  /**
+   * A message another worker forwarded: to the direct subscribers when `direct`, and to one member
+   * of each named group ("$share/{group}/{filter}") this worker was chosen for.
+   */
+  dispatchForwarded(msg: Message, direct: boolean, groups: readonly string[]): number {
+    let count = direct ? this.dispatchDirect(msg, this.trie.match(msg.topic).direct) : 0;
+    for (const key of groups) {
+      const rest = key.slice('$share/'.length);
+      const slash = rest.indexOf('/');
+      const group = this.trie.getSharedGroup(rest.slice(slash + 1), rest.slice(0, slash));
+      if (group) count += this.dispatchShared(msg, group);
+    }
+    return count;
+  }
+
+  private dispatchDirect(msg: Message, direct: readonly Subscription[]): number {
     let count = 0;
     if (direct.length === 1) {
       const sub = direct[0]!;
@@ -66,20 +93,21 @@ export class Dispatcher {
         count++;
       }
     }
-    for (const group of shared) {
-      const member = this.pick(group, msg.origin);
-      if (!member) continue;
-      const [session, sub] = member;
-      session.deliver(
-        msg,
-        Math.min(msg.qos, sub.qos) as QoS,
-        sub.retainAsPublished && msg.retain,
-        sub.subscriptionId !== undefined ? [sub.subscriptionId] : undefined,
-        group.ref,
-      );
-      count++;
-    }
     return count;
+  }
+
+  private dispatchShared(msg: Message, group: SharedGroup): number {
+    const member = this.pick(group, msg.origin);
+    if (!member) return 0;
+    const [session, sub] = member;
+    session.deliver(
+      msg,
+      Math.min(msg.qos, sub.qos) as QoS,
+      sub.retainAsPublished && msg.retain,
+      sub.subscriptionId !== undefined ? [sub.subscriptionId] : undefined,
+      group.ref,
+    );
+    return 1;
   }
 
   /** Choose a group member: connected members first; an offline persistent one if none is online. */

@@ -57,6 +57,11 @@ export class TopicTrie {
    * The results are shared, so callers must not modify them.
    */
   private readonly cache = new Map<string, MatchResult>();
+  /**
+   * Told when a filter gains its first subscriber or loses its last one (a shared group as
+   * "$share/{group}/{filter}"): how a worker keeps the other workers' routes to it current.
+   */
+  onRouteChange: ((rawFilter: string, present: boolean) => void) | null = null;
 
   get size(): number {
     return this.count;
@@ -71,10 +76,12 @@ export class TopicTrie {
       if (!g) {
         g = new SharedGroup(sub.group, sub.filter);
         node.shared.set(sub.group, g);
+        this.onRouteChange?.(`$share/${sub.group}/${sub.filter}`, true);
       }
       if (!g.members.has(sub.clientId)) this.count++;
       g.add(sub);
     } else {
+      if (this.onRouteChange !== null && node.one === null && !node.subs?.size) this.onRouteChange(sub.filter, true);
       if (node.subs !== null) {
         if (!node.subs.has(sub.clientId)) this.count++;
         node.subs.set(sub.clientId, sub);
@@ -109,7 +116,10 @@ export class TopicTrie {
       if (g?.members.has(sub.clientId)) {
         g.remove(sub.clientId);
         removed = true;
-        if (g.members.size === 0) node.shared!.delete(sub.group);
+        if (g.members.size === 0) {
+          node.shared!.delete(sub.group);
+          this.onRouteChange?.(`$share/${sub.group}/${sub.filter}`, false);
+        }
       }
     } else if (node.one !== null && node.one.clientId === sub.clientId) {
       node.one = null;
@@ -117,13 +127,31 @@ export class TopicTrie {
     } else if (node.subs?.delete(sub.clientId)) {
       removed = true;
     }
-    if (removed) this.count--;
+    if (removed) {
+      this.count--;
+      if (sub.group === undefined && node.one === null && !node.subs?.size) this.onRouteChange?.(sub.filter, false);
+    }
     // prune empty nodes bottom-up
     for (let i = path.length - 1; i > 0; i--) {
       if (!path[i]!.isEmpty()) break;
       path[i - 1]!.children!.delete(levels[i - 1]!);
     }
     return removed;
+  }
+
+  /** Every filter with a subscriber, shared groups as "$share/{group}/{filter}" (as onRouteChange names them). */
+  routes(): string[] {
+    const out: string[] = [];
+    const walk = (node: TrieNode, path: string | null): void => {
+      if (path !== null) {
+        if (node.one !== null || node.subs?.size) out.push(path);
+        if (node.shared) for (const g of node.shared.keys()) out.push(`$share/${g}/${path}`);
+      }
+      if (node.children)
+        for (const [level, child] of node.children) walk(child, path === null ? level : `${path}/${level}`);
+    };
+    walk(this.root, null);
+    return out;
   }
 
   getSharedGroup(filter: string, group: string): SharedGroup | undefined {

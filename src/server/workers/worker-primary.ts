@@ -1,0 +1,350 @@
+// The primary process of a node started with node.workers > 1: it forks the workers, owns the MQTT
+// listener, reads each connection's CONNECT just far enough to know its Client Identifier, and hands
+// the socket to the worker that owns that id (so a session, its takeover and its will live in one
+// process). It restarts a worker that dies, and serves the admin API by asking every worker.
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ClientFilter, ClientInfo, ClusterStatus, NodeStatus, Page } from '../../lib/admin-api.js';
+import type { AdminApi } from '../../lib/admin-api.js';
+import type { BrokerConfig } from '../../lib/config.js';
+import { RobustMQError, type ErrorCode } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import { AdminGrpcServer } from '../admin/grpc-server.js';
+import { pageSize } from '../admin/admin-service.js';
+import { ownerOf, peekConnect } from './client-owner.js';
+import type { AdminCall, AdminResult, FromWorker, ToWorker } from './ipc.js';
+
+const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+/** How long a worker may take to start before the node gives up on it. */
+const START_TIMEOUT_MS = 30_000;
+/** A worker that dies is started again after this long. */
+const RESTART_DELAY_MS = 1_000;
+
+interface WorkerSlot {
+  index: number;
+  child: ChildProcess | null;
+  ready: boolean;
+}
+
+/** A socket whose CONNECT has not arrived whole yet. */
+interface Pending {
+  socket: net.Socket;
+  chunks: Buffer[];
+  bytes: number;
+  openedAt: number;
+}
+
+export class WorkerPrimary implements AdminApi {
+  private readonly slots: WorkerSlot[];
+  private readonly meshDir: string;
+  private server?: net.Server;
+  private adminGrpc?: AdminGrpcServer;
+  private readonly pending = new Set<Pending>();
+  private sweepTimer?: NodeJS.Timeout;
+  private stopping = false;
+  private nextCall = 1;
+  private readonly calls = new Map<number, (reply: FromWorker & { t: 'admin' }) => void>();
+  /** Round robin for clients that leave the id to the server (the worker assigns one it owns). */
+  private nextAnonymous = 0;
+  port = 0;
+  startedAt = 0;
+
+  constructor(
+    readonly config: BrokerConfig,
+    readonly log: Logger,
+  ) {
+    const n = config.node.workers;
+    this.slots = Array.from({ length: n }, (_, index) => ({ index, child: null, ready: false }));
+    this.meshDir = mkdtempSync(path.join(os.tmpdir(), 'robustmq-mesh-'));
+  }
+
+  get adminPort(): number {
+    return this.adminGrpc?.port ?? 0;
+  }
+
+  async start(): Promise<void> {
+    try {
+      const server = net.createServer({ pauseOnConnect: true, noDelay: this.config.mqtt.tcp_nodelay }, (s) =>
+        this.accept(s),
+      );
+      // bind first: a port in use fails the start before any worker is forked
+      await this.listen(server);
+      for (const slot of this.slots) await this.spawn(slot);
+      const admin = this.config.admin;
+      if (admin.grpc_enabled) {
+        const grpcServer = new AdminGrpcServer(this, admin.grpc_bind, admin.grpc_port, this.log);
+        await grpcServer.start();
+        this.adminGrpc = grpcServer;
+      }
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    this.startedAt = Date.now();
+    this.sweepTimer = setInterval(() => this.sweep(), 500);
+    this.sweepTimer.unref();
+    this.log.info(
+      {
+        listeners: [`mqtt://${this.config.mqtt.bind}:${this.port}`],
+        admin: this.adminGrpc?.describe(),
+        workers: this.slots.length,
+        storage: this.config.storage.engine,
+      },
+      'RobustMQ broker started',
+    );
+  }
+
+  private listen(server: net.Server): Promise<void> {
+    const { bind, port } = this.config.mqtt;
+    return new Promise((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          new RobustMQError(
+            'RMQ_ERR_LISTEN',
+            `cannot listen on ${bind}:${port} (${err.code ?? err.message}); choose another port with --mqtt-port or mqtt.port`,
+            { cause: err },
+          ),
+        ),
+      );
+      server.listen({ host: bind, port, backlog: 1024 }, () => {
+        server.removeAllListeners('error');
+        server.on('error', (err) => this.log.error({ err }, 'tcp listener error'));
+        this.port = (server.address() as net.AddressInfo).port;
+        this.server = server;
+        resolve();
+      });
+    });
+  }
+
+  private spawn(slot: WorkerSlot): Promise<void> {
+    const peers = this.slots.filter((s) => s.ready).map((s) => s.index);
+    const child = fork(WORKER_MAIN, [], {
+      execArgv: process.execArgv,
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    slot.child = child;
+    slot.ready = false;
+    const role = { index: slot.index, count: this.slots.length, meshDir: this.meshDir, peers, mqttPort: this.port };
+    child.send({ t: 'init', config: this.config, role } satisfies ToWorker);
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new RobustMQError('RMQ_ERR_WORKER', `worker ${slot.index} did not start within ${START_TIMEOUT_MS} ms`));
+      }, START_TIMEOUT_MS);
+      child.on('message', (msg: FromWorker) => {
+        switch (msg.t) {
+          case 'ready':
+            clearTimeout(timer);
+            slot.ready = true;
+            resolve();
+            return;
+          case 'failed':
+            clearTimeout(timer);
+            reject(new RobustMQError((msg.code as ErrorCode | undefined) ?? 'RMQ_ERR_WORKER', msg.message));
+            return;
+          case 'admin': {
+            const done = this.calls.get(msg.id);
+            this.calls.delete(msg.id);
+            done?.(msg);
+            return;
+          }
+          case 'node-status?':
+            this.clusterStatus().then(
+              (status) => this.sendTo(slot, { t: 'node-status', id: msg.id, status }),
+              (err: unknown) => this.sendTo(slot, { t: 'node-status', id: msg.id, error: String(err) }),
+            );
+            return;
+        }
+      });
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        const wasReady = slot.ready;
+        if (slot.child === child) {
+          slot.child = null;
+          slot.ready = false;
+        }
+        if (!wasReady)
+          reject(
+            new RobustMQError(
+              'RMQ_ERR_WORKER',
+              `worker ${slot.index} exited while starting (code ${code}, signal ${signal})`,
+            ),
+          );
+        if (this.stopping || !wasReady) return;
+        // its clients lost their connections (and, with memory storage, their sessions): they reconnect
+        this.log.error({ worker: slot.index, code, signal }, 'worker exited: starting it again');
+        setTimeout(() => {
+          if (this.stopping) return;
+          this.spawn(slot).catch((err: unknown) =>
+            this.log.error({ err, worker: slot.index }, 'worker restart failed'),
+          );
+        }, RESTART_DELAY_MS).unref();
+      });
+    });
+  }
+
+  private sendTo(slot: WorkerSlot, msg: ToWorker, handle?: net.Socket): boolean {
+    const child = slot.child;
+    if (!child?.connected) return false;
+    child.send(msg, handle as net.Socket);
+    return true;
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    const p: Pending = { socket, chunks: [], bytes: 0, openedAt: Date.now() };
+    this.pending.add(p);
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.pending.delete(p));
+    socket.on('data', (chunk: Buffer) => this.onData(p, chunk));
+    socket.resume();
+  }
+
+  private onData(p: Pending, chunk: Buffer): void {
+    p.chunks.push(chunk);
+    p.bytes += chunk.length;
+    const head = p.chunks.length === 1 ? chunk : Buffer.concat(p.chunks);
+    p.chunks = [head];
+    const peek = peekConnect(head);
+    if (peek.kind === 'partial') {
+      if (p.bytes > this.config.limits.max_packet_size + 5) this.handOff(p, head, 0); // the worker says why
+      return;
+    }
+    let index: number;
+    if (peek.kind === 'other')
+      index = 0; // a worker answers it with the right reason code
+    else if (peek.clientId === '') index = this.nextAnonymous++ % this.slots.length;
+    else index = ownerOf(peek.clientId, this.slots.length);
+    this.handOff(p, head, index);
+  }
+
+  private handOff(p: Pending, head: Buffer, index: number): void {
+    const socket = p.socket;
+    this.pending.delete(p);
+    // stop reading in the kernel: what arrives next stays in the socket for the worker to read
+    (socket as unknown as { _handle?: { readStop(): number } })._handle?.readStop();
+    socket.pause();
+    socket.removeAllListeners('data');
+    socket.removeAllListeners('close');
+    const slot = this.slots[index]!;
+    const msg: ToWorker = {
+      t: 'conn',
+      head,
+      remoteAddress: socket.remoteAddress ?? '',
+      remotePort: socket.remotePort ?? 0,
+    };
+    if (!slot.ready || !this.sendTo(slot, msg, socket)) {
+      this.log.warn({ worker: index }, 'worker not running: connection closed');
+      socket.destroy();
+    }
+  }
+
+  /** Every 500 ms: sockets that have not sent their CONNECT within connect_timeout_ms are closed. */
+  private sweep(): void {
+    const limit = Date.now() - this.config.mqtt.connect_timeout_ms;
+    for (const p of this.pending) {
+      if (p.openedAt < limit) {
+        this.pending.delete(p);
+        p.socket.destroy();
+      }
+    }
+  }
+
+  // ---- AdminApi over all workers ----
+
+  private ask(slot: WorkerSlot, call: AdminCall): Promise<AdminResult> {
+    return new Promise((resolve, reject) => {
+      const id = this.nextCall++;
+      this.calls.set(id, (reply) => {
+        if (reply.error) reject(new RobustMQError(reply.error.code as ErrorCode, reply.error.message));
+        else resolve(reply.result!);
+      });
+      if (!this.sendTo(slot, { t: 'admin', id, call })) {
+        this.calls.delete(id);
+        reject(new RobustMQError('RMQ_ERR_WORKER', `worker ${slot.index} is not running`));
+      }
+    });
+  }
+
+  private askAll(call: AdminCall): Promise<AdminResult[]> {
+    return Promise.all(this.slots.filter((s) => s.ready).map((s) => this.ask(s, call)));
+  }
+
+  /** One node: the workers' figures summed (retained messages are in every worker: counted once). */
+  async clusterStatus(): Promise<ClusterStatus> {
+    const nodes = ((await this.askAll({ method: 'clusterStatus' })) as ClusterStatus[]).map((s) => s.nodes[0]!);
+    const now = Date.now();
+    const sum = (f: (n: NodeStatus) => number): number => nodes.reduce((a, n) => a + f(n), 0);
+    return {
+      clusterName: this.config.node.name,
+      nodes: [
+        {
+          name: this.config.node.name,
+          version: nodes[0]?.version ?? '',
+          startedAtMs: this.startedAt,
+          uptimeMs: this.startedAt === 0 ? 0 : now - this.startedAt,
+          connections: sum((n) => n.connections),
+          sessions: sum((n) => n.sessions),
+          subscriptions: sum((n) => n.subscriptions),
+          retained: Math.max(0, ...nodes.map((n) => n.retained)),
+          messagesReceived: sum((n) => n.messagesReceived),
+          messagesSent: sum((n) => n.messagesSent),
+          messagesDropped: sum((n) => n.messagesDropped),
+          bytesReceived: sum((n) => n.bytesReceived),
+          bytesSent: sum((n) => n.bytesSent),
+          storageEngine: this.config.storage.engine,
+          mqttAddress: `${this.config.mqtt.bind}:${this.port}`,
+          workers: this.slots.length,
+        },
+      ],
+    };
+  }
+
+  /** Each worker's page after the token, merged in client-id order and cut to the page size. */
+  async listClients(filter: ClientFilter = {}): Promise<Page<ClientInfo>> {
+    const limit = pageSize(filter.limit);
+    const pages = (await this.askAll({ method: 'listClients', filter: { ...filter, limit } })) as Page<ClientInfo>[];
+    const items = pages.flatMap((p) => p.items);
+    items.sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
+    const page = items.slice(0, limit);
+    const more = items.length > limit || pages.some((p) => p.nextPageToken !== '');
+    return {
+      items: page,
+      nextPageToken: more && page.length > 0 ? Buffer.from(page[page.length - 1]!.clientId).toString('base64url') : '',
+      total: pages.reduce((a, p) => a + p.total, 0),
+    };
+  }
+
+  async close(): Promise<void> {}
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const p of this.pending) p.socket.destroy();
+    this.pending.clear();
+    const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.adminGrpc?.stop();
+    const exits = this.slots.map((slot) => {
+      const child = slot.child;
+      if (!child || child.exitCode !== null) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        if (!this.sendTo(slot, { t: 'stop' })) child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+      });
+    });
+    await Promise.all(exits);
+    await closed;
+    rmSync(this.meshDir, { recursive: true, force: true });
+    this.log.info('stopped');
+  }
+}
