@@ -4,6 +4,7 @@
 // retained messages, shared groups (each message to one member), wills, takeover, assigned client
 // ids, bytes sent right after CONNECT, and a worker that dies is started again.
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -20,6 +21,15 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ROBUSTMQ_')) out[k] = v;
   return { ...out, ...extra };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 let seq = 0;
@@ -304,6 +314,36 @@ describe('two worker processes behind one listener', () => {
 });
 
 describe('node.workers configuration', () => {
+  it('a port in use stops the start of a multi-worker node with RMQ_ERR_LISTEN (exit 2), its workers with it', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const busy = (blocker.address() as net.AddressInfo).port;
+    try {
+      const run = spawnChild(
+        process.execPath,
+        [RUN, 'server', 'start', '--workers', '2', '--storage', 'memory', '--bind', '127.0.0.1'].concat([
+          '--mqtt-port',
+          String(busy),
+          '--admin-port',
+          '0',
+        ]),
+        { env: cleanEnv(), timeoutMs: 60_000 },
+      );
+      run.proc.stdin!.end();
+      const exit = await run.exited(60_000);
+      assert.equal(exit.code, 2);
+      assert.match(run.stderr(), /RMQ_ERR_LISTEN: cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\)/);
+      // the workers it had started are gone too (they exit with the primary's IPC channel)
+      const workers = run.lines
+        .filter((l) => l.includes('RobustMQ worker started'))
+        .map((l) => (JSON.parse(l) as { pid: number }).pid);
+      assert.equal(workers.length, 2);
+      await until(() => workers.every((pid) => !alive(pid)), 5000, 'workers exited');
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('more than one worker with a storage engine the workers do not share yet stops the start (exit 2, names the key)', async () => {
     const run = spawnChild(
       process.execPath,

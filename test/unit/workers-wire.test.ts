@@ -9,7 +9,7 @@ import { TopicTrie } from '../../src/server/routing/topic-trie.js';
 import type { Subscription } from '../../src/server/routing/subscription.js';
 import { ownerOf, peekConnect } from '../../src/server/workers/client-owner.js';
 import {
-  encodePublishHeader,
+  encodePublish,
   encodeRoute,
   FLAG_DIRECT,
   FrameSplitter,
@@ -83,8 +83,8 @@ describe('mesh frames', () => {
       },
       origin: 'publisher-1',
     });
-    const header = encodePublishHeader({ flags: FLAG_DIRECT, groups: ['$share/g/a/+', '$share/h/#'], message });
-    const bytes = Buffer.concat([header, message.payload, encodeRoute(FrameType.ROUTE_ADD, 'x/#')]);
+    const header = encodePublish({ flags: FLAG_DIRECT, groups: ['$share/g/a/+', '$share/h/#'], message });
+    const bytes = Buffer.concat([header, encodeRoute(FrameType.ROUTE_ADD, 'x/#')]);
     for (let cut = 0; cut <= bytes.length; cut++) {
       const frames: MeshFrame[] = [];
       const splitter = new FrameSplitter();
@@ -101,10 +101,37 @@ describe('mesh frames', () => {
     }
   });
 
+  it('frames fed one byte at a time, and a large frame over many reads, come out whole and in order', () => {
+    const big = createMessage({ topic: 'big', payload: Buffer.alloc(300_000, 7), qos: 1, retain: false, origin: 'o' });
+    const small = createMessage({ topic: 's', payload: Buffer.from('tiny'), qos: 0, retain: false, origin: 'p' });
+    const bytes = Buffer.concat([
+      encodePublish({ flags: 0, groups: [], message: small }),
+      encodePublish({ flags: FLAG_DIRECT, groups: [], message: big }),
+      encodeRoute(FrameType.ROUTE_DEL, 'gone/#'),
+      encodePublish({ flags: 0, groups: [], message: small }),
+    ]);
+    for (const step of [1, 3, 65_536]) {
+      const frames: MeshFrame[] = [];
+      const splitter = new FrameSplitter();
+      // one byte at a time only over the first and last frames: the large one would take too long
+      for (let p = 0; p < bytes.length; ) {
+        const n = step === 1 && p > 60 && p < bytes.length - 80 ? 4096 : step;
+        splitter.push(bytes.subarray(p, p + n), (f) => frames.push(f));
+        p += n;
+      }
+      assert.deepEqual(
+        frames.map((f) => (f.type === FrameType.PUBLISH ? f.message.topic : f.type)),
+        ['s', 'big', FrameType.ROUTE_DEL, 's'],
+      );
+      const bigFrame = frames[1]!;
+      assert.ok(bigFrame.type === FrameType.PUBLISH && bigFrame.message.payload.equals(big.payload));
+    }
+  });
+
   it('a message without properties or expiry, and with an empty payload, comes back the same', () => {
     const message = createMessage({ topic: 't', payload: Buffer.alloc(0), qos: 0, retain: false, origin: '' });
     const frames: MeshFrame[] = [];
-    new FrameSplitter().push(encodePublishHeader({ flags: 0, groups: [], message }), (f) => frames.push(f));
+    new FrameSplitter().push(encodePublish({ flags: 0, groups: [], message }), (f) => frames.push(f));
     assert.deepEqual(frames, [{ type: FrameType.PUBLISH, flags: 0, groups: [], message }]);
   });
 });

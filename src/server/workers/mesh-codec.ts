@@ -69,8 +69,16 @@ export function encodeRoute(type: typeof FrameType.ROUTE_ADD | typeof FrameType.
 
 const NO_PROPERTIES = 0xffffffff;
 
-/** The header of a forwarded PUBLISH (everything but the payload, which is written after it as is). */
-export function encodePublishHeader(fwd: ForwardedPublish): Buffer {
+/** Bytes of a forwarded PUBLISH frame, and the parts of it that are strings, measured once. */
+export interface PublishSizes {
+  total: number;
+  origin: number;
+  topic: number;
+  props: string | null;
+  propsLen: number;
+}
+
+export function publishFrameSize(fwd: ForwardedPublish): PublishSizes {
   const m = fwd.message;
   const origin = Buffer.byteLength(m.origin);
   const topic = Buffer.byteLength(m.topic);
@@ -78,10 +86,15 @@ export function encodePublishHeader(fwd: ForwardedPublish): Buffer {
   const propsLen = props === null ? 0 : Buffer.byteLength(props);
   let groupsLen = 2;
   for (const g of fwd.groups) groupsLen += 2 + Buffer.byteLength(g);
-  const headerLen = 1 + 1 + 1 + 1 + 8 + 8 + 2 + origin + 2 + topic + 4 + propsLen + groupsLen;
-  const b = Buffer.allocUnsafe(4 + headerLen);
-  b.writeUInt32BE(headerLen + m.payload.length, 0);
-  let p = 4;
+  const body = 1 + 1 + 1 + 1 + 8 + 8 + 2 + origin + 2 + topic + 4 + propsLen + groupsLen + m.payload.length;
+  return { total: 4 + body, origin, topic, props, propsLen };
+}
+
+/** Writes the whole frame (payload included) at `b[at]`; `b` must have `sizes.total` bytes there. */
+export function writePublishFrame(b: Buffer, at: number, fwd: ForwardedPublish, sizes: PublishSizes): void {
+  const m = fwd.message;
+  b.writeUInt32BE(sizes.total - 4, at);
+  let p = at + 4;
   b[p++] = FrameType.PUBLISH;
   b[p++] = fwd.flags;
   b[p++] = m.qos;
@@ -90,19 +103,31 @@ export function encodePublishHeader(fwd: ForwardedPublish): Buffer {
   p += 8;
   b.writeDoubleBE(m.expiresAt ?? NaN, p);
   p += 8;
-  b.writeUInt16BE(origin, p);
-  p = 2 + p + b.write(m.origin, p + 2, 'utf8');
-  b.writeUInt16BE(topic, p);
-  p = 2 + p + b.write(m.topic, p + 2, 'utf8');
-  b.writeUInt32BE(props === null ? NO_PROPERTIES : propsLen, p);
+  b.writeUInt16BE(sizes.origin, p);
+  p += 2;
+  if (sizes.origin > 0) p += b.write(m.origin, p, 'utf8');
+  b.writeUInt16BE(sizes.topic, p);
+  p += 2;
+  p += b.write(m.topic, p, 'utf8');
+  b.writeUInt32BE(sizes.props === null ? NO_PROPERTIES : sizes.propsLen, p);
   p += 4;
-  if (props !== null) p += b.write(props, p, 'utf8');
+  if (sizes.props !== null) p += b.write(sizes.props, p, 'utf8');
   b.writeUInt16BE(fwd.groups.length, p);
   p += 2;
   for (const g of fwd.groups) {
-    b.writeUInt16BE(Buffer.byteLength(g), p);
-    p = 2 + p + b.write(g, p + 2, 'utf8');
+    const len = Buffer.byteLength(g);
+    b.writeUInt16BE(len, p);
+    p += 2;
+    p += b.write(g, p, 'utf8');
   }
+  m.payload.copy(b, p);
+}
+
+/** A forwarded PUBLISH as one Buffer of its own. */
+export function encodePublish(fwd: ForwardedPublish): Buffer {
+  const sizes = publishFrameSize(fwd);
+  const b = Buffer.allocUnsafe(sizes.total);
+  writePublishFrame(b, 0, fwd, sizes);
   return b;
 }
 
@@ -160,23 +185,55 @@ export function decodeFrame(buf: Buffer, start: number, end: number): MeshFrame 
   return { type: FrameType.PUBLISH, flags, groups, message };
 }
 
-/** Splits a byte stream into frames; a frame split over reads is kept until it is whole. */
+/**
+ * Splits a byte stream into frames. A frame split over reads is completed with only the bytes it
+ * needs (the rest of a 64 KiB read is not copied along), and its parts are joined once.
+ */
 export class FrameSplitter {
-  private pending: Buffer | null = null;
+  private parts: Buffer[] = [];
+  private partBytes = 0;
+  /** Length of the pending frame with its 4-byte prefix, once the prefix is known; else -1. */
+  private need = -1;
 
   push(chunk: Buffer, onFrame: (frame: MeshFrame) => void): void {
-    let buf = chunk;
-    if (this.pending !== null) {
-      buf = Buffer.concat([this.pending, chunk]);
-      this.pending = null;
-    }
     let p = 0;
-    while (buf.length - p >= 4) {
-      const len = buf.readUInt32BE(p);
-      if (buf.length - p - 4 < len) break;
-      onFrame(decodeFrame(buf, p + 4, p + 4 + len));
+    if (this.partBytes > 0) {
+      if (this.need < 0) {
+        const take = Math.min(4 - this.partBytes, chunk.length);
+        this.parts.push(chunk.subarray(0, take));
+        this.partBytes += take;
+        p = take;
+        if (this.partBytes < 4) return;
+        const head = Buffer.concat(this.parts, 4);
+        this.parts = [head];
+        this.need = 4 + head.readUInt32BE(0);
+      }
+      const take = Math.min(this.need - this.partBytes, chunk.length - p);
+      this.parts.push(chunk.subarray(p, p + take));
+      this.partBytes += take;
+      p += take;
+      if (this.partBytes < this.need) {
+        // keep copies: the parts must not pin whole read buffers while a large frame arrives
+        const last = this.parts.length - 1;
+        this.parts[last] = Buffer.from(this.parts[last]!);
+        return;
+      }
+      const frame = Buffer.concat(this.parts, this.need);
+      this.parts = [];
+      this.partBytes = 0;
+      this.need = -1;
+      onFrame(decodeFrame(frame, 4, frame.length));
+    }
+    while (chunk.length - p >= 4) {
+      const len = chunk.readUInt32BE(p);
+      if (chunk.length - p - 4 < len) break;
+      onFrame(decodeFrame(chunk, p + 4, p + 4 + len));
       p += 4 + len;
     }
-    if (p < buf.length) this.pending = buf.subarray(p);
+    if (p < chunk.length) {
+      this.parts = [Buffer.from(chunk.subarray(p))];
+      this.partBytes = chunk.length - p;
+      this.need = this.partBytes >= 4 ? 4 + chunk.readUInt32BE(p) : -1;
+    }
   }
 }

@@ -15,16 +15,19 @@ import { parseSubscriptionFilter } from '../../lib/topic.js';
 import {
   encodeHello,
   encodePing,
-  encodePublishHeader,
   encodeRoute,
   encodeSynced,
   FLAG_DIRECT,
   FLAG_RETAIN_UPDATE,
   FrameSplitter,
   FrameType,
+  publishFrameSize,
+  writePublishFrame,
   type ForwardedPublish,
   type MeshFrame,
 } from './mesh-codec.js';
+
+const NO_GROUPS: string[] = [];
 
 /** Bytes queued on one link before this worker stops reading its clients until the link drains. */
 const HIGH_WATER = 8 * 1024 * 1024;
@@ -43,8 +46,15 @@ export function meshSocketPath(dir: string, index: number): string {
   return `${dir}/w${index}.sock`;
 }
 
+/** Bytes of the buffer that frames are written into; a new one is taken when it is full. */
+const SLAB = 64 * 1024;
+
 class Link {
   readonly splitter = new FrameSplitter();
+  /** Frames of this tick are written into a slab; what the socket holds is never written again. */
+  private slab: Buffer | null = null;
+  private used = 0;
+  private start = 0;
   private out: Buffer[] = [];
   private scheduled = false;
   congested = false;
@@ -52,20 +62,49 @@ class Link {
 
   constructor(readonly socket: net.Socket) {}
 
-  send(buf: Buffer): void {
-    this.out.push(buf);
+  /** `n` bytes at the returned offset of `this.slab`, sent at the end of the tick. */
+  reserve(n: number): number {
+    if (this.slab === null || this.slab.length - this.used < n) {
+      if (this.slab !== null && this.used > this.start) this.out.push(this.slab.subarray(this.start, this.used));
+      this.slab = Buffer.allocUnsafe(Math.max(SLAB, n));
+      this.used = this.start = 0;
+    }
+    const at = this.used;
+    this.used += n;
     if (!this.scheduled) {
       this.scheduled = true;
       process.nextTick(flushLink, this);
     }
+    return at;
   }
 
+  sendPublish(fwd: ForwardedPublish): void {
+    const sizes = publishFrameSize(fwd);
+    const at = this.reserve(sizes.total);
+    writePublishFrame(this.slab!, at, fwd, sizes);
+  }
+
+  send(buf: Buffer): void {
+    const at = this.reserve(buf.length);
+    buf.copy(this.slab!, at);
+  }
+
+  /** Writes this tick's frames; true when the socket now holds more than HIGH_WATER. */
   flush(): boolean {
     this.scheduled = false;
+    if (this.slab !== null && this.used > this.start) {
+      this.out.push(this.slab.subarray(this.start, this.used));
+      this.start = this.used;
+    }
     const out = this.out;
     if (out.length === 0 || this.socket.destroyed) return false;
     this.out = [];
-    this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+    if (out.length === 1) this.socket.write(out[0]!);
+    else {
+      this.socket.cork();
+      for (const b of out) this.socket.write(b);
+      this.socket.uncork();
+    }
     return this.socket.writableLength > HIGH_WATER;
   }
 }
@@ -329,9 +368,7 @@ export class WorkerMesh {
       if (!targeted[i]) continue;
       const link = this.links[i];
       if (link) {
-        const fwd: ForwardedPublish = { flags: flags[i]!, groups: groups[i] ?? [], message: msg };
-        link.send(encodePublishHeader(fwd));
-        if (msg.payload.length > 0) link.send(msg.payload);
+        link.sendPublish({ flags: flags[i]!, groups: groups[i] ?? NO_GROUPS, message: msg });
       }
       flags[i] = 0;
       groups[i] = null;

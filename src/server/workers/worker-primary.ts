@@ -71,9 +71,9 @@ export class WorkerPrimary implements AdminApi {
       const server = net.createServer({ pauseOnConnect: true, noDelay: this.config.mqtt.tcp_nodelay }, (s) =>
         this.accept(s),
       );
-      // bind first: a port in use fails the start before any worker is forked
-      await this.listen(server);
+      // workers first: a client that can connect must find its worker running
       for (const slot of this.slots) await this.spawn(slot);
+      await this.listen(server);
       const admin = this.config.admin;
       if (admin.grpc_enabled) {
         const grpcServer = new AdminGrpcServer(this, admin.grpc_bind, admin.grpc_port, this.log);
@@ -129,6 +129,7 @@ export class WorkerPrimary implements AdminApi {
     });
     slot.child = child;
     slot.ready = false;
+    // the port is 0 until the listener is bound (after the first workers start): it is for display only
     const role = { index: slot.index, count: this.slots.length, meshDir: this.meshDir, peers, mqttPort: this.port };
     child.send({ t: 'init', config: this.config, role } satisfies ToWorker);
     return new Promise<void>((resolve, reject) => {
