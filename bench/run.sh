@@ -5,18 +5,8 @@
 # Usage: bench/run.sh [--reps N] [--scenarios fanin,fanout,p2p,qos2,connections] [--out DIR] [-- bench options]
 # Prints compare.mjs's summary, then the goal table of bench/goals.mjs (ratios to the best other broker).
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-repo="$(dirname "$here")"
-shared="${SHARED_BENCH:-$repo/../shared/bench}"
-work="${BENCH_DIR:-/tmp/robustmq-bench}"
-
-command -v mosquitto >/dev/null || { echo "mosquitto is not installed: apt-get install mosquitto" >&2; exit 1; }
-[ -f "$repo/dist/src/server/broker.js" ] || { echo "build first: npm run build" >&2; exit 1; }
-
-mkdir -p "$work"
-cp -r "$shared"/. "$work"/
-chmod -R u+w "$work"
-(cd "$work" && [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null)
+# shellcheck source=bench/prepare.sh
+source "$(dirname "$0")/prepare.sh"
 (cd "$work/brokers/aedes" && [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null)
 
 cat > "$work/brokers/robustmq-compare.json" <<JSON

@@ -5,18 +5,8 @@
 # The harness reads CPU and RSS of the process it started: for two workers that is the primary
 # only, so compare throughput and the host's idle time, not broker_cpu_pct.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-repo="$(dirname "$here")"
-shared="${SHARED_BENCH:-$repo/../shared/bench}"
-work="${BENCH_DIR:-/tmp/robustmq-bench}"
-
-command -v mosquitto >/dev/null || { echo "mosquitto is not installed: apt-get install mosquitto" >&2; exit 1; }
-[ -f "$repo/dist/src/server/broker.js" ] || { echo "build first: npm run build" >&2; exit 1; }
-
-mkdir -p "$work"
-cp -r "$shared"/. "$work"/
-chmod -R u+w "$work"
-(cd "$work" && [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null)
+# shellcheck source=bench/prepare.sh
+source "$(dirname "$0")/prepare.sh"
 
 cat > "$work/brokers/robustmq-workers.json" <<JSON
 {

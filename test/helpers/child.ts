@@ -123,3 +123,10 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** This process's environment without ROBUSTMQ_* variables (a test sets only the ones it means), plus `extra`. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ROBUSTMQ_')) out[k] = v;
+  return { ...out, ...extra };
+}

@@ -9,17 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { freePort, spawnChild, type Child } from '../helpers/child.js';
+import { cleanEnv, freePort, spawnChild, type Child } from '../helpers/child.js';
 import { connect, type TestClient } from '../helpers/clients.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const RUN = join(ROOT, 'bin', 'run.js');
-
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ROBUSTMQ_')) out[k] = v;
-  return { ...out, ...extra };
-}
 
 interface Run {
   code: number | null;

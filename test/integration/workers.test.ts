@@ -10,18 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import mqttPacket from 'mqtt-packet';
 import { RawClient } from '../helpers/raw-client.js';
-import { freePort, spawnChild, type Child } from '../helpers/child.js';
+import { cleanEnv, freePort, spawnChild, type Child } from '../helpers/child.js';
 import { connect, delay, until, type TestClient } from '../helpers/clients.js';
 import { ownerOf } from '../../src/server/workers/client-owner.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const RUN = join(ROOT, 'bin', 'run.js');
-
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ROBUSTMQ_')) out[k] = v;
-  return { ...out, ...extra };
-}
 
 function alive(pid: number): boolean {
   try {

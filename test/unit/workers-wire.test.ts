@@ -114,7 +114,7 @@ describe('mesh frames', () => {
       const frames: MeshFrame[] = [];
       const splitter = new FrameSplitter();
       // one byte at a time only over the first and last frames: the large one would take too long
-      for (let p = 0; p < bytes.length; ) {
+      for (let p = 0; p < bytes.length;) {
         const n = step === 1 && p > 60 && p < bytes.length - 80 ? 4096 : step;
         splitter.push(bytes.subarray(p, p + n), (f) => frames.push(f));
         p += n;
