@@ -64,12 +64,57 @@ export interface Page<T> {
   total: number;
 }
 
+/** A created topic: the messages published to it are kept in a log of partitions. */
+export interface TopicInfo {
+  name: string;
+  partitions: number;
+  /** Log entries older than this are removed; 0 = no age limit. */
+  retentionMs: number;
+  /** Payload bytes kept per partition; 0 = no size limit. */
+  retentionBytes: number;
+  createdAtMs: number;
+  /** Messages the log holds now, over all partitions. */
+  messages: number;
+  /** Filled by describeTopic: the offsets each partition holds. */
+  partitionInfo: PartitionInfo[];
+}
+
+export interface PartitionInfo {
+  partition: number;
+  /** The oldest offset kept. */
+  firstOffset: number;
+  /** The offset the next message gets. */
+  nextOffset: number;
+}
+
+export interface CreateTopicRequest {
+  name: string;
+  /** Default: topics.default_partitions. */
+  partitions?: number;
+  /** Default: topics.default_retention_ms. */
+  retentionMs?: number;
+  /** Default: topics.default_retention_bytes. */
+  retentionBytes?: number;
+}
+
+export interface TopicFilter {
+  /** Topics whose name contains this text. */
+  name?: string;
+  limit?: number;
+  pageToken?: string;
+}
+
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
 export interface AdminApi {
   clusterStatus(): Promise<ClusterStatus>;
   listClients(filter?: ClientFilter): Promise<Page<ClientInfo>>;
+  createTopic(request: CreateTopicRequest): Promise<TopicInfo>;
+  listTopics(filter?: TopicFilter): Promise<Page<TopicInfo>>;
+  /** RMQ_ERR_TOPIC_NOT_FOUND when there is none of that name. */
+  describeTopic(name: string): Promise<TopicInfo>;
+  deleteTopic(name: string): Promise<void>;
   /** Releases what the implementation holds (the gRPC channel); the broker is not stopped. */
   close(): Promise<void>;
 }

@@ -2,7 +2,16 @@
 // A broker that cannot be reached is RMQ_ERR_UNREACHABLE; an error the server answered keeps the
 // server's RMQ_ERR_* code (RMQ_ERR_ADMIN when it sent none).
 import * as grpc from '@grpc/grpc-js';
-import type { AdminApi, ClientFilter, ClientInfo, ClusterStatus, Page } from './admin-api.js';
+import type {
+  AdminApi,
+  ClientFilter,
+  ClientInfo,
+  ClusterStatus,
+  CreateTopicRequest,
+  Page,
+  TopicFilter,
+  TopicInfo,
+} from './admin-api.js';
 import { ERROR_CODE_KEY, adminServiceClient } from './admin-proto.js';
 import { ErrorCodes, RobustMQError, type ErrorCode } from './errors.js';
 
@@ -45,6 +54,32 @@ export class AdminGrpcClient implements AdminApi {
       pageToken: filter.pageToken ?? '',
     });
     return { items: res.clients, nextPageToken: res.nextPageToken, total: res.total };
+  }
+
+  createTopic(request: CreateTopicRequest): Promise<TopicInfo> {
+    return this.call<TopicInfo>('createTopic', {
+      name: request.name,
+      partitions: request.partitions ?? 0,
+      retentionMs: request.retentionMs,
+      retentionBytes: request.retentionBytes,
+    });
+  }
+
+  async listTopics(filter: TopicFilter = {}): Promise<Page<TopicInfo>> {
+    const res = await this.call<{ topics: TopicInfo[]; nextPageToken: string; total: number }>('listTopics', {
+      name: filter.name ?? '',
+      limit: filter.limit ?? 0,
+      pageToken: filter.pageToken ?? '',
+    });
+    return { items: res.topics, nextPageToken: res.nextPageToken, total: res.total };
+  }
+
+  describeTopic(name: string): Promise<TopicInfo> {
+    return this.call<TopicInfo>('describeTopic', { name });
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    await this.call<unknown>('deleteTopic', { name });
   }
 
   async close(): Promise<void> {

@@ -196,4 +196,113 @@ describe('robustmq-cli admin commands against a running broker', () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^Error: .*--limit.*\(see robustmq-cli client list --help\)\n$/);
   });
+  it('topic create, list, describe and delete, as JSON and as tables', async () => {
+    const created = json<{ name: string; partitions: number; retentionMs: number; retentionBytes: number }>(
+      await cli([
+        'topic',
+        'create',
+        '--name',
+        'cli/orders',
+        '--partitions',
+        '3',
+        '--retention',
+        '2h',
+        '--json',
+        '--server',
+        admin,
+      ]),
+    );
+    assert.deepEqual(
+      {
+        name: created.name,
+        partitions: created.partitions,
+        retentionMs: created.retentionMs,
+        retentionBytes: created.retentionBytes,
+      },
+      { name: 'cli/orders', partitions: 3, retentionMs: 7_200_000, retentionBytes: 0 },
+    );
+    // defaults from the broker's [topics] section: 1 partition, 7 days
+    const plain = await cli(['topic', 'create', '--name', 'cli/plain', '--server', admin]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /│ retention\s+│ 7d, no size limit\s+│/);
+    // three messages into the log, then the offsets per partition
+    const pub = await connect(mqttPort, { clientId: 'topic-pub' });
+    for (let i = 0; i < 3; i++) await pub.client.publishAsync('cli/orders', `o${i}`, { qos: 1 });
+    await pub.end();
+    const described = json<{
+      messages: number;
+      partitionInfo: { partition: number; firstOffset: number; nextOffset: number }[];
+    }>(await cli(['topic', 'describe', 'cli/orders', '--json', '--server', admin]));
+    assert.equal(described.messages, 3);
+    assert.deepEqual(
+      described.partitionInfo.map((p) => p.partition),
+      [0, 1, 2],
+    );
+    assert.equal(
+      described.partitionInfo.reduce((a, p) => a + p.nextOffset - p.firstOffset, 0),
+      3,
+    );
+    const table = await cli(['topic', 'describe', 'cli/orders', '--server', admin]);
+    assert.match(table.stdout, /│ partition\s+│ first offset\s+│ next offset\s+│ messages\s+│/);
+    const list = json<{ topics: { name: string; messages: number }[]; total: number }>(
+      await cli(['topic', 'list', '--name', 'cli/', '--json', '--server', admin]),
+    );
+    assert.deepEqual(
+      list.topics.map((t) => [t.name, t.messages]),
+      [
+        ['cli/orders', 3],
+        ['cli/plain', 0],
+      ],
+    );
+    const paged = json<{ topics: { name: string }[]; nextPageToken: string }>(
+      await cli(['topic', 'list', '--name', 'cli/', '--limit', '1', '--json', '--server', admin]),
+    );
+    assert.deepEqual(
+      paged.topics.map((t) => t.name),
+      ['cli/orders'],
+    );
+    const next = json<{ topics: { name: string }[]; nextPageToken: string }>(
+      await cli([
+        'topic',
+        'list',
+        '--name',
+        'cli/',
+        '--limit',
+        '1',
+        '--page-token',
+        paged.nextPageToken,
+        '--json',
+        '--server',
+        admin,
+      ]),
+    );
+    assert.deepEqual(
+      next.topics.map((t) => t.name),
+      ['cli/plain'],
+    );
+    assert.equal(next.nextPageToken, '');
+    const deleted = await cli(['topic', 'delete', 'cli/plain', '--server', admin]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.equal(deleted.stdout, 'deleted topic cli/plain');
+    const gone = await cli(['topic', 'describe', 'cli/plain', '--json', '--server', admin]);
+    assert.equal(gone.code, 1);
+    assert.equal(gone.stdout, '');
+    assert.match(gone.stderr, /^Error: RMQ_ERR_TOPIC_NOT_FOUND: topic "cli\/plain" has not been created\n$/);
+  });
+
+  it('topic create refuses what it must: a name taken (exit 1), a bad name (exit 1), a bad duration (exit 2)', async () => {
+    assert.equal((await cli(['topic', 'create', '--name', 'cli/dup', '--server', admin])).code, 0);
+    const dup = await cli(['topic', 'create', '--name', 'cli/dup', '--server', admin]);
+    assert.equal(dup.code, 1);
+    assert.match(dup.stderr, /^Error: RMQ_ERR_TOPIC_EXISTS: topic "cli\/dup" exists already\n$/);
+    const wild = await cli(['topic', 'create', '--name', 'cli/+', '--server', admin]);
+    assert.equal(wild.code, 1);
+    assert.match(wild.stderr, /^Error: RMQ_ERR_INVALID_ARGUMENT: topic name "cli\/\+" is not valid/);
+    const bad = await cli(['topic', 'create', '--name', 'cli/x', '--retention', 'soon', '--server', admin]);
+    assert.equal(bad.code, 2);
+    assert.match(
+      bad.stderr,
+      /^Error: RMQ_ERR_INVALID_ARGUMENT: --retention must be a duration .*got "soon" \(see robustmq-cli topic create --help\)\n$/,
+    );
+  });
 });

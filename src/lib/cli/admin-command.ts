@@ -5,7 +5,7 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import type { AdminApi } from '../admin-api.js';
 import { AdminGrpcClient, DEFAULT_ADMIN_SERVER } from '../admin-grpc-client.js';
-import { isRobustMQError } from '../errors.js';
+import { isRobustMQError, type RobustMQError } from '../errors.js';
 import { renderJson, type OutputFormat } from './render.js';
 import { usageErrorLine } from './usage-error.js';
 
@@ -88,6 +88,14 @@ export abstract class AdminCommand<T extends typeof Command> extends Command {
       return this.fail(`${line} (see robustmq-cli ${(this.id ?? '').replaceAll(':', ' ')} --help)`, EXIT.usage);
     }
     return super.catch(err);
+  }
+
+  /** A flag value the command itself found wrong: one line, exit 2 (usage), nothing sent to the server. */
+  protected usageError(err: RobustMQError): never {
+    return this.fail(
+      `${err.code}: ${err.message} (see robustmq-cli ${(this.id ?? '').replaceAll(':', ' ')} --help)`,
+      EXIT.usage,
+    );
   }
 
   private fail(line: string, code: number): never {

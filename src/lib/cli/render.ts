@@ -38,6 +38,8 @@ export function formatDuration(ms: number): string {
   s -= h * 3600;
   const m = Math.floor(s / 60);
   s -= m * 60;
-  const parts = [d ? `${d}d` : '', h ? `${h}h` : '', m ? `${m}m` : '', `${s}s`].filter(Boolean);
+  const parts = [d ? `${d}d` : '', h ? `${h}h` : '', m ? `${m}m` : '', s || !(d || h || m) ? `${s}s` : ''].filter(
+    Boolean,
+  );
   return parts.slice(0, 3).join(' ');
 }

@@ -7,8 +7,12 @@ import {
   type ClientFilter,
   type ClientInfo,
   type ClusterStatus,
+  type CreateTopicRequest,
   type Page,
+  type TopicFilter,
+  type TopicInfo,
 } from '../../lib/admin-api.js';
+import type { TopicRecord } from '../storage/storage-adapter.js';
 import { RobustMQError } from '../../lib/errors.js';
 import type { Broker } from '../broker.js';
 import type { Connection } from '../protocol/connection.js';
@@ -70,22 +74,60 @@ export class AdminService implements AdminApi {
         (!filter.ip || c.info.remoteAddress === filter.ip),
     );
     matching.sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
-    let start = 0;
-    if (after !== undefined) {
-      // the first client id after the token (binary search: the list is sorted)
-      let hi = matching.length;
-      while (start < hi) {
-        const mid = (start + hi) >>> 1;
-        if (matching[mid]!.clientId <= after) start = mid + 1;
-        else hi = mid;
-      }
-    }
+    const start = after === undefined ? 0 : firstAfter(matching, after, (c) => c.clientId);
     const page = matching.slice(start, start + limit);
     const more = start + limit < matching.length;
     return {
       items: page.map((c) => this.clientInfo(c)),
       nextPageToken: more ? encodeToken(page[page.length - 1]!.clientId) : '',
       total: matching.length,
+    };
+  }
+
+  async createTopic(request: CreateTopicRequest): Promise<TopicInfo> {
+    const record = this.broker.logs.create(request);
+    return this.topicInfo(record, false);
+  }
+
+  /** Created topics in name order, filtered, one page after the token (the last name of the previous page). */
+  async listTopics(filter: TopicFilter = {}): Promise<Page<TopicInfo>> {
+    const limit = pageSize(filter.limit);
+    const after = filter.pageToken ? decodeToken(filter.pageToken) : undefined;
+    const matching = this.broker.logs.list().filter((t) => !filter.name || t.name.includes(filter.name));
+    matching.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const start = after === undefined ? 0 : firstAfter(matching, after, (t) => t.name);
+    const page = matching.slice(start, start + limit);
+    return {
+      items: page.map((t) => this.topicInfo(t, false)),
+      nextPageToken: start + limit < matching.length ? encodeToken(page[page.length - 1]!.name) : '',
+      total: matching.length,
+    };
+  }
+
+  async describeTopic(name: string): Promise<TopicInfo> {
+    const record = this.broker.logs.get(name);
+    if (!record) throw new RobustMQError('RMQ_ERR_TOPIC_NOT_FOUND', `topic "${name}" has not been created`);
+    return this.topicInfo(record, true);
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    this.broker.logs.delete(name);
+  }
+
+  private topicInfo(t: TopicRecord, withPartitions: boolean): TopicInfo {
+    const bounds = this.broker.logs.bounds(t.name);
+    let messages = 0;
+    for (const b of bounds) messages += b.next - b.first;
+    return {
+      name: t.name,
+      partitions: t.partitions,
+      retentionMs: t.retentionMs,
+      retentionBytes: t.retentionBytes,
+      createdAtMs: t.createdAt,
+      messages,
+      partitionInfo: withPartitions
+        ? bounds.map((b) => ({ partition: b.partition, firstOffset: b.first, nextOffset: b.next }))
+        : [],
     };
   }
 
@@ -115,6 +157,18 @@ export class AdminService implements AdminApi {
       node: this.broker.nodeName,
     };
   }
+}
+
+/** The index of the first item whose key is after `after` (binary search: the list is sorted by key). */
+function firstAfter<T>(sorted: readonly T[], after: string, key: (item: T) => string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (key(sorted[mid]!) <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function encodeToken(clientId: string): string {

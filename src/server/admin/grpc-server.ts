@@ -1,9 +1,17 @@
 // The admin gRPC endpoint: serves robustmq.admin.v1.AdminService (proto/admin.proto) from an
 // AdminApi. Errors travel as gRPC status codes with the RMQ_ERR_* code in the trailing metadata.
 import * as grpc from '@grpc/grpc-js';
-import type { AdminApi, ClientFilter } from '../../lib/admin-api.js';
+import type { AdminApi, ClientFilter, TopicFilter } from '../../lib/admin-api.js';
+
+/** CreateTopicRequest as proto-loader hands it over. */
+interface WireCreateTopic {
+  name: string;
+  partitions: number;
+  retentionMs?: number | null;
+  retentionBytes?: number | null;
+}
 import { ERROR_CODE_KEY, adminServiceClient } from '../../lib/admin-proto.js';
-import { RobustMQError, isRobustMQError } from '../../lib/errors.js';
+import { RobustMQError, isRobustMQError, type ErrorCode } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 
 type Handler<Req, Res> = (request: Req) => Promise<Res>;
@@ -28,6 +36,24 @@ export class AdminGrpcServer {
       ListClients: this.unary('ListClients', async (req: ClientFilter) => {
         const page = await api.listClients(req);
         return { clients: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      CreateTopic: this.unary('CreateTopic', (req: WireCreateTopic) =>
+        api.createTopic({
+          name: req.name,
+          // proto3: 0 is "not given" for partitions; the retention fields are optional (absent: default)
+          partitions: req.partitions === 0 ? undefined : req.partitions,
+          retentionMs: req.retentionMs ?? undefined,
+          retentionBytes: req.retentionBytes ?? undefined,
+        }),
+      ),
+      ListTopics: this.unary('ListTopics', async (req: TopicFilter) => {
+        const page = await api.listTopics(req);
+        return { topics: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      DescribeTopic: this.unary('DescribeTopic', (req: { name: string }) => api.describeTopic(req.name)),
+      DeleteTopic: this.unary('DeleteTopic', async (req: { name: string }) => {
+        await api.deleteTopic(req.name);
+        return {};
       }),
     });
     const address = this.host.includes(':')
@@ -78,7 +104,7 @@ export class AdminGrpcServer {
           const metadata = new grpc.Metadata();
           if (isRobustMQError(err)) {
             metadata.set(ERROR_CODE_KEY, err.code);
-            const code = err.code === 'RMQ_ERR_INVALID_ARGUMENT' ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL;
+            const code = GRPC_STATUS[err.code] ?? grpc.status.INTERNAL;
             callback({ code, details: err.message, metadata });
           } else {
             this.log.error({ err, method }, 'admin call failed');
@@ -89,3 +115,12 @@ export class AdminGrpcServer {
     };
   }
 }
+
+/** The gRPC status each error code travels with (the RMQ_ERR_* code itself goes in the metadata). */
+const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
+  RMQ_ERR_INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
+  RMQ_ERR_TOPIC_INVALID: grpc.status.INVALID_ARGUMENT,
+  RMQ_ERR_TOPIC_EXISTS: grpc.status.ALREADY_EXISTS,
+  RMQ_ERR_TOPIC_NOT_FOUND: grpc.status.NOT_FOUND,
+  RMQ_ERR_UNSUPPORTED: grpc.status.FAILED_PRECONDITION,
+};

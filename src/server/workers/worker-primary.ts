@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ClientFilter, ClientInfo, ClusterStatus, NodeStatus, Page } from '../../lib/admin-api.js';
+import type { ClientFilter, ClientInfo, ClusterStatus, NodeStatus, Page, TopicInfo } from '../../lib/admin-api.js';
 import type { AdminApi } from '../../lib/admin-api.js';
 import type { BrokerConfig } from '../../lib/config.js';
 import { RobustMQError, type ErrorCode } from '../../lib/errors.js';
@@ -324,6 +324,23 @@ export class WorkerPrimary implements AdminApi {
     };
   }
 
+  createTopic(): Promise<TopicInfo> {
+    return Promise.reject(noTopics());
+  }
+
+  /** No topic can exist with workers (refused at start): an empty list. */
+  async listTopics(): Promise<Page<TopicInfo>> {
+    return { items: [], nextPageToken: '', total: 0 };
+  }
+
+  describeTopic(name: string): Promise<TopicInfo> {
+    return Promise.reject(new RobustMQError('RMQ_ERR_TOPIC_NOT_FOUND', `topic "${name}" has not been created`));
+  }
+
+  deleteTopic(name: string): Promise<void> {
+    return this.describeTopic(name).then(() => undefined);
+  }
+
   async close(): Promise<void> {}
 
   async stop(): Promise<void> {
@@ -348,4 +365,11 @@ export class WorkerPrimary implements AdminApi {
     rmSync(this.meshDir, { recursive: true, force: true });
     this.log.info('stopped');
   }
+}
+
+function noTopics(): RobustMQError {
+  return new RobustMQError(
+    'RMQ_ERR_UNSUPPORTED',
+    'topics with a log are not available with node.workers > 1 yet: a topic log lives in one process',
+  );
 }
