@@ -146,6 +146,18 @@ export const AdminSchema = z
       }),
     /** Port of the admin gRPC endpoint (0 = any free port). */
     grpc_port: port.default(1228),
+    /** Serve the admin REST API (/api/v1, /api/docs, /health/live, /health/ready). */
+    http_enabled: z.boolean().default(true),
+    /** Address of the admin REST API; loopback only for now, like grpc_bind. */
+    http_bind: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .refine((a) => LOOPBACK.test(a), {
+        message: 'must be a loopback address (127.0.0.1, ::1): admin tokens are not available yet',
+      }),
+    /** Port of the admin REST API (0 = any free port). */
+    http_port: port.default(8080),
   })
   .strict();
 

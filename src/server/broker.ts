@@ -2,6 +2,7 @@
 // them in order. Owns the operations that span parts (publish, subscribe, connection closed).
 import { AdminService } from './admin/admin-service.js';
 import { AdminGrpcServer } from './admin/grpc-server.js';
+import { RestServer } from './admin/rest-server.js';
 import type { ClusterStatus } from '../lib/admin-api.js';
 import type { Duplex } from 'node:stream';
 import type { BrokerConfig } from '../lib/config.js';
@@ -65,6 +66,7 @@ export class Broker implements MeshHost {
   /** The in-process AdminApi (the admin gRPC endpoint serves it). */
   readonly admin: AdminService = new AdminService(this);
   private adminGrpc?: AdminGrpcServer;
+  private adminRest?: RestServer;
   private readonly sys: SysPublisher;
   private sweepTimer?: NodeJS.Timeout;
   startedAt = 0;
@@ -128,6 +130,17 @@ export class Broker implements MeshHost {
       }
       this.adminGrpc = grpcServer;
     }
+    if (admin.http_enabled) {
+      const rest = new RestServer(this.admin, admin.http_bind, admin.http_port, this.log, () => !this.stopping);
+      try {
+        await rest.start();
+      } catch (err) {
+        await this.adminGrpc?.stop();
+        await tcp.close();
+        throw err;
+      }
+      this.adminRest = rest;
+    }
     this.startedAt = Date.now();
     this.sweepTimer = setInterval(() => this.sweep(), 500);
     this.sweepTimer.unref();
@@ -138,10 +151,16 @@ export class Broker implements MeshHost {
         node: this.nodeName,
         listeners: this.listeners.map((l) => l.describe()),
         admin: this.adminGrpc?.describe(),
+        rest: this.adminRest?.describe(),
         storage: this.storage.engine,
       },
       'RobustMQ broker started',
     );
+  }
+
+  /** The admin REST port actually bound (0 when it is off). */
+  get httpPort(): number {
+    return this.adminRest?.port ?? 0;
   }
 
   /** The admin gRPC port actually bound (0 when it is off). */
@@ -162,6 +181,7 @@ export class Broker implements MeshHost {
     this.sys.stop();
     this.logs.stop();
     await this.adminGrpc?.stop();
+    await this.adminRest?.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     // a listener's close() completes only once all its connections are gone: close them first
     const listenersClosed = Promise.all(this.listeners.map((l) => l.close()));

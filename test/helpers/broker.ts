@@ -32,7 +32,7 @@ export async function startBroker(overrides: BrokerConfigInput = {}, keepData = 
       },
       mqtt: { bind: '127.0.0.1', port: 0, ...overrides.mqtt },
       sys: { enabled: false, ...overrides.sys },
-      admin: { grpc_port: 0, ...overrides.admin },
+      admin: { grpc_port: 0, http_port: 0, ...overrides.admin },
       storage: { ...overrides.storage, engine },
     },
   });

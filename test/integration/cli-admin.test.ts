@@ -54,12 +54,16 @@ describe('robustmq-cli admin commands against a running broker', () => {
   let dir: string;
   let mqttPort: number;
   let admin: string;
+  let httpPort: number;
+  let rest: string;
   const clients: TestClient[] = [];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rmq-cli-admin-'));
     mqttPort = await freePort();
     const adminPort = await freePort();
+    httpPort = await freePort();
+    rest = `http://127.0.0.1:${httpPort}`;
     admin = `127.0.0.1:${adminPort}`;
     server = spawnChild(
       process.execPath,
@@ -71,6 +75,8 @@ describe('robustmq-cli admin commands against a running broker', () => {
         String(mqttPort),
         '--admin-port',
         String(adminPort),
+        '--http-port',
+        String(httpPort),
         '--bind',
         '127.0.0.1',
         '--data-dir',
@@ -304,5 +310,118 @@ describe('robustmq-cli admin commands against a running broker', () => {
       bad.stderr,
       /^Error: RMQ_ERR_INVALID_ARGUMENT: --retention must be a duration .*got "soon" \(see robustmq-cli topic create --help\)\n$/,
     );
+  });
+  it('REST: GET /api/v1/cluster/info and /api/v1/clients answer what gRPC answers', async () => {
+    const info = (await (await fetch(`${rest}/api/v1/cluster/info`)).json()) as {
+      clusterName: string;
+      nodes: { connections: number; mqttAddress: string }[];
+    };
+    assert.equal(info.clusterName, 'robustmq-node-1');
+    assert.equal(info.nodes[0]!.mqttAddress, `127.0.0.1:${mqttPort}`);
+    const viaGrpc = json<{ clients: { clientId: string }[]; total: number }>(
+      await cli(['client', 'list', '--json', '--server', admin]),
+    );
+    const res = await fetch(`${rest}/api/v1/clients?limit=1000`);
+    assert.equal(res.status, 200);
+    const page = (await res.json()) as {
+      clients: { clientId: string; username: string }[];
+      total: number;
+      nextPageToken: string;
+    };
+    assert.deepEqual(
+      page.clients.map((c) => c.clientId),
+      viaGrpc.clients.map((c) => c.clientId),
+    );
+    assert.equal(page.total, viaGrpc.total);
+    const alice = (await (await fetch(`${rest}/api/v1/clients?username=alice`)).json()) as {
+      clients: { clientId: string }[];
+    };
+    assert.deepEqual(
+      alice.clients.map((c) => c.clientId),
+      ['adm-a'],
+    );
+    const first = (await (await fetch(`${rest}/api/v1/clients?limit=1`)).json()) as {
+      clients: { clientId: string }[];
+      nextPageToken: string;
+    };
+    const second = (await (await fetch(`${rest}/api/v1/clients?limit=1&page_token=${first.nextPageToken}`)).json()) as {
+      clients: { clientId: string }[];
+    };
+    assert.notEqual(second.clients[0]!.clientId, first.clients[0]!.clientId);
+  });
+
+  it('REST: POST /api/v1/topics creates (201), GET and DELETE by a name with slashes, then 404', async () => {
+    const created = await fetch(`${rest}/api/v1/topics`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'rest/a/b', partitions: 2, retentionMs: 60_000 }),
+    });
+    assert.equal(created.status, 201);
+    assert.deepEqual(
+      ((await created.json()) as { name: string; partitions: number; retentionMs: number }).partitions,
+      2,
+    );
+    const again = await fetch(`${rest}/api/v1/topics`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'rest/a/b' }),
+    });
+    assert.equal(again.status, 409);
+    assert.equal(((await again.json()) as { error: { code: string } }).error.code, 'RMQ_ERR_TOPIC_EXISTS');
+    const one = (await (await fetch(`${rest}/api/v1/topics/rest/a/b`)).json()) as {
+      name: string;
+      partitionInfo: unknown[];
+    };
+    assert.equal(one.name, 'rest/a/b');
+    assert.equal(one.partitionInfo.length, 2);
+    const listed = (await (await fetch(`${rest}/api/v1/topics?name=rest/`)).json()) as { topics: { name: string }[] };
+    assert.deepEqual(
+      listed.topics.map((t) => t.name),
+      ['rest/a/b'],
+    );
+    assert.equal((await fetch(`${rest}/api/v1/topics/rest/a/b`, { method: 'DELETE' })).status, 204);
+    const gone = await fetch(`${rest}/api/v1/topics/rest/a/b`);
+    assert.equal(gone.status, 404);
+    assert.deepEqual(await gone.json(), {
+      error: { code: 'RMQ_ERR_TOPIC_NOT_FOUND', message: 'topic "rest/a/b" has not been created' },
+    });
+  });
+
+  it('REST: bad input is 400 with a stable code; an unknown route is 404; metrics, health, OpenAPI and docs answer', async () => {
+    const bad = await fetch(`${rest}/api/v1/topics`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x', partitions: 0 }),
+    });
+    assert.equal(bad.status, 400);
+    assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'RMQ_ERR_INVALID_ARGUMENT');
+    const badLimit = await fetch(`${rest}/api/v1/clients?limit=5000`);
+    assert.equal(badLimit.status, 400);
+    const nowhere = await fetch(`${rest}/api/v1/nowhere`);
+    assert.equal(nowhere.status, 404);
+    assert.equal(((await nowhere.json()) as { error: { code: string } }).error.code, 'RMQ_ERR_NOT_FOUND');
+    const metrics = (await (await fetch(`${rest}/api/v1/metrics/messages`)).json()) as Record<string, number>;
+    assert.deepEqual(Object.keys(metrics).sort(), ['bytesReceived', 'bytesSent', 'dropped', 'received', 'sent']);
+    assert.ok(metrics.received! >= 3, JSON.stringify(metrics)); // the topic test published three
+    assert.deepEqual(await (await fetch(`${rest}/health/live`)).json(), { status: 'ok' });
+    assert.equal((await fetch(`${rest}/health/ready`)).status, 200);
+    const openapi = (await (await fetch(`${rest}/api/v1/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
+    assert.match(openapi.openapi, /^3\./);
+    for (const path of [
+      '/api/v1/cluster/info',
+      '/api/v1/clients',
+      '/api/v1/topics',
+      '/api/v1/metrics/messages',
+      '/health/ready',
+    ]) {
+      assert.ok(path in openapi.paths, `${path} in the OpenAPI document`);
+    }
+    const docs = await fetch(`${rest}/api/docs`);
+    assert.equal(docs.status, 200);
+    assert.match(docs.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(await docs.text(), /<code>\/api\/v1\/cluster\/info<\/code>/);
   });
 });

@@ -28,7 +28,7 @@ function cli(args: string[], extraEnv: Record<string, string> = {}): Child {
   return spawnChild(process.execPath, [RUN, 'server', 'start', ...args], {
     cwd: dir,
     // any free admin port: test files run side by side
-    env: env({ ROBUSTMQ_ADMIN_GRPC_PORT: '0', ...extraEnv }),
+    env: env({ ROBUSTMQ_ADMIN_GRPC_PORT: '0', ROBUSTMQ_ADMIN_HTTP_PORT: '0', ...extraEnv }),
     timeoutMs: 30_000,
   });
 }

@@ -23,7 +23,8 @@ function env(): NodeJS.ProcessEnv {
   out.ROBUSTMQ_LIMITS_MAX_QUEUED_MESSAGES = String(4 * N);
   // a wider group-commit window: an acknowledgement sent before its commit would be caught more often
   out.ROBUSTMQ_STORAGE_COMMIT_INTERVAL_MS = '20';
-  out.ROBUSTMQ_ADMIN_GRPC_PORT = '0'; // any free admin port: test files run side by side
+  out.ROBUSTMQ_ADMIN_GRPC_PORT = '0'; // any free admin ports: test files run side by side
+  out.ROBUSTMQ_ADMIN_HTTP_PORT = '0';
   return out;
 }
 

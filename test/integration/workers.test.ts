@@ -39,6 +39,7 @@ describe('two worker processes behind one listener', () => {
   let server: Child;
   let port: number;
   let adminPort: number;
+  let httpPort: number;
   const open: TestClient[] = [];
   const client = async (worker: number, opts: Parameters<typeof connect>[1] = {}): Promise<TestClient> => {
     const c = await connect(port, { clientId: idOn(worker), ...opts });
@@ -49,6 +50,7 @@ describe('two worker processes behind one listener', () => {
   before(async () => {
     port = await freePort();
     adminPort = await freePort();
+    httpPort = await freePort();
     server = spawnChild(
       process.execPath,
       [RUN, 'server', 'start', '--workers', '2', '--storage', 'memory', '--bind', '127.0.0.1'].concat([
@@ -56,6 +58,8 @@ describe('two worker processes behind one listener', () => {
         String(port),
         '--admin-port',
         String(adminPort),
+        '--http-port',
+        String(httpPort),
         '--log-level',
         'info',
       ]),
@@ -286,6 +290,23 @@ describe('two worker processes behind one listener', () => {
     assert.ok(Number(m!.payload.toString()) >= connectedNow, `${m!.payload.toString()} < ${connectedNow}`);
   });
 
+  it('the REST API of the primary answers for the node: ready, two workers', async () => {
+    const ready = await fetch(`http://127.0.0.1:${httpPort}/health/ready`);
+    assert.equal(ready.status, 200);
+    const info = (await (await fetch(`http://127.0.0.1:${httpPort}/api/v1/cluster/info`)).json()) as {
+      nodes: { workers: number; connections: number }[];
+    };
+    assert.equal(info.nodes[0]!.workers, 2);
+    assert.ok(info.nodes[0]!.connections > 0);
+    const topic = await fetch(`http://127.0.0.1:${httpPort}/api/v1/topics`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'logged' }),
+    });
+    assert.equal(topic.status, 409);
+    assert.equal(((await topic.json()) as { error: { code: string } }).error.code, 'RMQ_ERR_UNSUPPORTED');
+  });
+
   it('a worker that dies is started again; the other worker keeps its clients', async () => {
     const stays = await client(0);
     const pidLine = server.lines.find((l) => l.includes('RobustMQ worker started') && l.includes('"worker":1'));
@@ -320,6 +341,8 @@ describe('node.workers configuration', () => {
           String(busy),
           '--admin-port',
           '0',
+          '--http-port',
+          '0',
         ]),
         { env: cleanEnv(), timeoutMs: 60_000 },
       );
@@ -341,7 +364,7 @@ describe('node.workers configuration', () => {
   it('more than one worker with a storage engine the workers do not share yet stops the start (exit 2, names the key)', async () => {
     const run = spawnChild(
       process.execPath,
-      [RUN, 'server', 'start', '--workers', '2', '--mqtt-port', '0', '--admin-port', '0'],
+      [RUN, 'server', 'start', '--workers', '2', '--mqtt-port', '0', '--admin-port', '0', '--http-port', '0'],
       {
         env: cleanEnv(),
         timeoutMs: 30_000,

@@ -26,6 +26,11 @@ export default class ServerStart extends Command {
       min: 0,
       max: 65535,
     }),
+    'http-port': Flags.integer({
+      summary: 'Admin REST API port (admin.http_port, default 8080; 0 = any free port).',
+      min: 0,
+      max: 65535,
+    }),
     'data-dir': Flags.string({ summary: 'Directory for stored data (node.data_dir, default ./data).' }),
     'log-level': Flags.string({ summary: 'Log level (node.log_level, default info).', options: [...LOG_LEVELS] }),
     workers: Flags.integer({
@@ -49,7 +54,7 @@ export default class ServerStart extends Command {
       },
       storage: { engine: flags.storage as BrokerConfig['storage']['engine'] | undefined },
       mqtt: { port: flags['mqtt-port'], bind: flags.bind },
-      admin: { grpc_port: flags['admin-port'] },
+      admin: { grpc_port: flags['admin-port'], http_port: flags['http-port'] },
     };
     let broker: { readonly log: Logger; stop(): Promise<void> };
     try {

@@ -14,6 +14,7 @@ import type { BrokerConfig } from '../../lib/config.js';
 import { RobustMQError, type ErrorCode } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { AdminGrpcServer } from '../admin/grpc-server.js';
+import { RestServer } from '../admin/rest-server.js';
 import { pageSize } from '../admin/admin-service.js';
 import { ownerOf, peekConnect } from './client-owner.js';
 import type { AdminCall, AdminResult, FromWorker, ToWorker } from './ipc.js';
@@ -43,6 +44,7 @@ export class WorkerPrimary implements AdminApi {
   private readonly meshDir: string;
   private server?: net.Server;
   private adminGrpc?: AdminGrpcServer;
+  private adminRest?: RestServer;
   private readonly pending = new Set<Pending>();
   private sweepTimer?: NodeJS.Timeout;
   private stopping = false;
@@ -80,6 +82,11 @@ export class WorkerPrimary implements AdminApi {
         await grpcServer.start();
         this.adminGrpc = grpcServer;
       }
+      if (admin.http_enabled) {
+        const rest = new RestServer(this, admin.http_bind, admin.http_port, this.log, () => !this.stopping);
+        await rest.start();
+        this.adminRest = rest;
+      }
     } catch (err) {
       await this.stop();
       throw err;
@@ -91,6 +98,7 @@ export class WorkerPrimary implements AdminApi {
       {
         listeners: [`mqtt://${this.config.mqtt.bind}:${this.port}`],
         admin: this.adminGrpc?.describe(),
+        rest: this.adminRest?.describe(),
         workers: this.slots.length,
         storage: this.config.storage.engine,
       },
@@ -351,6 +359,7 @@ export class WorkerPrimary implements AdminApi {
     this.pending.clear();
     const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     await this.adminGrpc?.stop();
+    await this.adminRest?.stop();
     const exits = this.slots.map((slot) => {
       const child = slot.child;
       if (!child || child.exitCode !== null) return Promise.resolve();
