@@ -129,6 +129,15 @@ export const TopicsSchema = z
 
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/;
 
+/** An admin endpoint's address: loopback only until admin tokens and TLS client certificates exist. */
+const loopbackBind = z
+  .string()
+  .min(1)
+  .default('127.0.0.1')
+  .refine((a) => LOOPBACK.test(a), {
+    message: 'must be a loopback address (127.0.0.1, ::1): admin tokens are not available yet',
+  });
+
 export const AdminSchema = z
   .object({
     /** Serve the admin gRPC API (robustmq-cli's target). */
@@ -137,25 +146,13 @@ export const AdminSchema = z
      * Address of the admin gRPC endpoint. Loopback only for now: admin tokens and TLS client
      * certificates, which a wider bind needs, are not built yet.
      */
-    grpc_bind: z
-      .string()
-      .min(1)
-      .default('127.0.0.1')
-      .refine((a) => LOOPBACK.test(a), {
-        message: 'must be a loopback address (127.0.0.1, ::1): admin tokens are not available yet',
-      }),
+    grpc_bind: loopbackBind,
     /** Port of the admin gRPC endpoint (0 = any free port). */
     grpc_port: port.default(1228),
     /** Serve the admin REST API (/api/v1, /api/docs, /health/live, /health/ready). */
     http_enabled: z.boolean().default(true),
     /** Address of the admin REST API; loopback only for now, like grpc_bind. */
-    http_bind: z
-      .string()
-      .min(1)
-      .default('127.0.0.1')
-      .refine((a) => LOOPBACK.test(a), {
-        message: 'must be a loopback address (127.0.0.1, ::1): admin tokens are not available yet',
-      }),
+    http_bind: loopbackBind,
     /** Port of the admin REST API (0 = any free port). */
     http_port: port.default(8080),
   })

@@ -1,8 +1,7 @@
 // `robustmq-cli client list`: connected clients, filtered and paged by the server.
 import { Flags } from '@oclif/core';
-import type { ClientInfo, Page } from '../../lib/admin-api.js';
-import { MAX_PAGE_SIZE } from '../../lib/admin-api.js';
 import { AdminCommand } from '../../lib/cli/admin-command.js';
+import { fetchPages, pageFooter, pagingFlags } from '../../lib/cli/paging.js';
 import { renderTable } from '../../lib/cli/render.js';
 
 export default class ClientList extends AdminCommand<typeof ClientList> {
@@ -18,26 +17,15 @@ export default class ClientList extends AdminCommand<typeof ClientList> {
     'client-id': Flags.string({ summary: 'Only clients whose id contains this text.' }),
     username: Flags.string({ summary: 'Only clients connected with this username.' }),
     ip: Flags.string({ summary: 'Only clients connected from this IP address.' }),
-    limit: Flags.integer({
-      summary: `Clients per page (1-${MAX_PAGE_SIZE}).`,
-      default: 100,
-      min: 1,
-      max: MAX_PAGE_SIZE,
-    }),
-    'page-token': Flags.string({ summary: 'The page after this one: the token the previous page printed.' }),
-    all: Flags.boolean({ summary: 'Every page, one after the other.', exclusive: ['page-token'] }),
+    ...pagingFlags('Clients'),
   };
 
   async run(): Promise<void> {
     const f = this.flags;
     const api = this.adminApi();
     const filter = { clientId: f['client-id'], username: f.username, ip: f.ip, limit: f.limit };
-    let page: Page<ClientInfo> = await api.listClients({ ...filter, pageToken: f['page-token'] });
-    const clients = [...page.items];
-    while (f.all && page.nextPageToken) {
-      page = await api.listClients({ ...filter, pageToken: page.nextPageToken });
-      clients.push(...page.items);
-    }
+    const page = await fetchPages((pageToken) => api.listClients({ ...filter, pageToken }), f['page-token'], f.all);
+    const clients = page.items;
     this.output({ clients, nextPageToken: page.nextPageToken, total: page.total }, () => {
       const table = renderTable(
         clients,
@@ -55,8 +43,7 @@ export default class ClientList extends AdminCommand<typeof ClientList> {
         ],
         this.color,
       );
-      const more = page.nextPageToken ? `; next page: --page-token ${page.nextPageToken}` : '';
-      return `${table}\n${clients.length} of ${page.total} client(s)${more}`;
+      return `${table}\n${pageFooter(clients.length, page.total, page.nextPageToken, 'client')}`;
     });
   }
 }
