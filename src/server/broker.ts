@@ -236,12 +236,22 @@ export class Broker implements MeshHost {
     if (this.ingressHeld === hold) return;
     this.ingressHeld = hold;
     this.log.warn({ hold }, hold ? 'link to another worker congested: reading paused' : 'worker links drained');
-    for (const c of this.connections) c.holdIngress(hold);
+    const now = Date.now();
+    for (const c of this.connections) {
+      c.holdIngress(hold);
+      // time spent held is not the client's silence: keep alive counts from the release
+      if (!hold) c.lastSeen = now;
+    }
   }
 
   /** Worker mode: resolves once the other workers know the routes added so far (null: nothing to wait for). */
   routeBarrier(): Promise<void> | null {
     return this.mesh ? this.mesh.barrier() : null;
+  }
+
+  /** @internal MeshHost */
+  retainedMessages(): Message[] {
+    return this.retained.all();
   }
 
   /** @internal MeshHost: a PUBLISH another worker forwarded here. */
@@ -269,7 +279,11 @@ export class Broker implements MeshHost {
     if (this.logs.size > 0) msg = this.logs.append(msg);
     if (msg.retain) this.applyRetained(msg);
     if (this.hooks.has('message.publish')) this.hooks.emit('message.publish', msg);
-    return this.dispatcher.dispatch(msg, this.mesh ? this.mesh.forward(msg) : null);
+    const mesh = this.mesh;
+    if (!mesh) return this.dispatcher.dispatch(msg, null);
+    const skip = mesh.forward(msg);
+    // deliveries here, plus the workers the message went to (a v5 PUBACK says 0x10 only when none)
+    return this.dispatcher.dispatch(msg, skip) + mesh.forwarded;
   }
 
   private applyRetained(msg: Message): void {
@@ -285,8 +299,8 @@ export class Broker implements MeshHost {
 
   /** Add (or replace [MQTT-3.8.4-3]) a subscription; the caller persists the session once per SUBSCRIBE. */
   subscribe(session: Session, sub: Subscription): void {
-    const previous = session.subscriptions.get(sub.rawFilter);
-    if (previous) this.router.remove(previous);
+    // a subscription to the same filter replaces the old one in place: no moment without it (and no
+    // route withdrawn and announced again to the other workers) [MQTT-3.8.4-3]
     session.subscriptions.set(sub.rawFilter, sub);
     this.router.add(sub);
     this.hooks.emit('session.subscribed', session, sub);

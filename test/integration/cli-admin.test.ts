@@ -397,6 +397,15 @@ describe('robustmq-cli admin commands against a running broker', () => {
     assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'RMQ_ERR_INVALID_ARGUMENT');
     const badLimit = await fetch(`${rest}/api/v1/clients?limit=5000`);
     assert.equal(badLimit.status, 400);
+    // a misspelt field is refused, not dropped (which would create the topic with defaults)
+    const misspelt = await fetch(`${rest}/api/v1/topics`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'rest/misspelt', retention_ms: 0 }),
+    });
+    assert.equal(misspelt.status, 400);
+    assert.equal((await fetch(`${rest}/api/v1/topics/rest/misspelt`)).status, 404);
+    assert.equal((await fetch(`${rest}/api/v1/clients?clientid=x`)).status, 400);
     const nowhere = await fetch(`${rest}/api/v1/nowhere`);
     assert.equal(nowhere.status, 404);
     assert.equal(((await nowhere.json()) as { error: { code: string } }).error.code, 'RMQ_ERR_NOT_FOUND');

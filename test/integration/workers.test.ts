@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import mqttPacket from 'mqtt-packet';
-import { RawClient } from '../helpers/raw-client.js';
+import { RawClient, rawConnect } from '../helpers/raw-client.js';
 import { cleanEnv, freePort, spawnChild, type Child } from '../helpers/child.js';
 import { connect, delay, until, type TestClient } from '../helpers/clients.js';
 import { ownerOf } from '../../src/server/workers/client-owner.js';
@@ -105,6 +105,42 @@ describe('two worker processes behind one listener', () => {
     await delay(200);
     assert.equal(local.messages.length, 10);
     assert.equal(remote.messages.length, 10);
+  });
+
+  it('a v5 PUBACK says success (not 0x10 No matching subscribers) when the only subscriber is on the other worker [MQTT-3.4.2-1]', async () => {
+    const sub = await client(0);
+    await sub.client.subscribeAsync('only/there', { qos: 1 });
+    const { c } = await rawConnect(port, idOn(1), 5);
+    c.write(
+      {
+        cmd: 'publish',
+        topic: 'only/there',
+        payload: Buffer.from('x'),
+        qos: 1,
+        messageId: 3,
+        retain: false,
+        dup: false,
+      },
+      5,
+    );
+    const puback = await c.next<mqttPacket.IPubackPacket>('puback');
+    assert.equal(puback.reasonCode ?? 0, 0);
+    await sub.waitFor(1);
+    c.write(
+      {
+        cmd: 'publish',
+        topic: 'nobody/here',
+        payload: Buffer.from('x'),
+        qos: 1,
+        messageId: 4,
+        retain: false,
+        dup: false,
+      },
+      5,
+    );
+    const none = await c.next<mqttPacket.IPubackPacket>('puback');
+    assert.equal(none.reasonCode, 0x10);
+    c.close();
   });
 
   it('an unsubscribed filter is no longer routed to its worker [MQTT-3.10.4-6]', async () => {
@@ -307,8 +343,9 @@ describe('two worker processes behind one listener', () => {
     assert.equal(((await topic.json()) as { error: { code: string } }).error.code, 'RMQ_ERR_UNSUPPORTED');
   });
 
-  it('a worker that dies is started again; the other worker keeps its clients', async () => {
+  it('a worker that dies is started again with the retained store; the other worker keeps its clients', async () => {
     const stays = await client(0);
+    await stays.client.publishAsync('kept/across/restart', 'still here', { qos: 1, retain: true });
     const pidLine = server.lines.find((l) => l.includes('RobustMQ worker started') && l.includes('"worker":1'));
     assert.ok(pidLine, 'worker 1 start line');
     const pid = (JSON.parse(pidLine) as { pid: number }).pid;
@@ -321,10 +358,14 @@ describe('two worker processes behind one listener', () => {
     );
     assert.ok(stays.client.connected);
     const sub = await client(1);
+    await sub.client.subscribeAsync('kept/across/restart', { qos: 1 });
+    const [kept] = await sub.waitFor(1);
+    assert.equal(kept!.payload.toString(), 'still here'); // sent to the new worker by the other
+    assert.equal(kept!.packet.retain, true);
     await sub.client.subscribeAsync('after/restart', { qos: 1 });
     await stays.client.publishAsync('after/restart', 'hello', { qos: 1 });
-    const [m] = await sub.waitFor(1);
-    assert.equal(m!.payload.toString(), 'hello');
+    await sub.waitFor(2);
+    assert.equal(sub.messages[1]!.payload.toString(), 'hello');
   });
 });
 

@@ -37,13 +37,24 @@ function connectBytes(clientId: string, protocolVersion: 3 | 4 | 5): Buffer {
 
 describe('peekConnect', () => {
   for (const v of [3, 4, 5] as const) {
-    it(`reads the client id of a v${v} CONNECT, and waits for the rest of a split one`, () => {
+    it(`reads the client id of a v${v} CONNECT as soon as its bytes are there, not waiting for the rest`, () => {
       const bytes = connectBytes('clé-42', v);
       assert.deepEqual(peekConnect(bytes), { kind: 'connect', clientId: 'clé-42' });
-      for (let cut = 0; cut < bytes.length; cut++)
-        assert.deepEqual(peekConnect(bytes.subarray(0, cut)), { kind: 'partial' });
+      const idEnd = bytes.indexOf(Buffer.from('clé-42')) + Buffer.byteLength('clé-42');
+      for (let cut = 0; cut <= bytes.length; cut++) {
+        const expected = cut < idEnd ? { kind: 'partial' } : { kind: 'connect', clientId: 'clé-42' };
+        assert.deepEqual(peekConnect(bytes.subarray(0, cut)), expected, `cut ${cut}`);
+      }
     });
   }
+
+  it('a CONNECT that declares a large body is read up to its id, without the rest', () => {
+    const head = connectBytes('big-one', 4);
+    // Remaining Length 1,000,000 (3 bytes), then the same variable header and id
+    const body = head.subarray(2);
+    const declared = Buffer.from([0x10, 0xc0, 0x84, 0x3d]);
+    assert.deepEqual(peekConnect(Buffer.concat([declared, body])), { kind: 'connect', clientId: 'big-one' });
+  });
 
   it('an empty client id is read as empty (the server assigns one)', () => {
     assert.deepEqual(peekConnect(connectBytes('', 5)), { kind: 'connect', clientId: '' });

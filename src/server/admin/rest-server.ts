@@ -20,6 +20,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   RMQ_ERR_TOPIC_EXISTS: 409,
   RMQ_ERR_UNSUPPORTED: 409,
   RMQ_ERR_SHUTDOWN: 503,
+  RMQ_ERR_WORKER: 503,
 };
 
 export class RestServer {
@@ -36,7 +37,8 @@ export class RestServer {
   ) {}
 
   async start(): Promise<void> {
-    const app = Fastify({ logger: false });
+    // unknown fields are refused (400), not silently dropped: a misspelt option must not pass as a default
+    const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false } } });
     await app.register(swagger, {
       openapi: {
         openapi: '3.0.3',

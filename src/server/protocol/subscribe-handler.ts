@@ -93,7 +93,10 @@ export function handleSubscribe(conn: Connection, packet: mqtt.ISubscribePacket,
   // others know the new routes (a PUBLISH the client sends after its SUBACK must find them)
   conn.afterRoutes(() => {
     conn.send(suback);
-    for (const { sub, existed } of subs) broker.sendRetained(session, sub, existed);
+    for (const { sub, existed } of subs) {
+      // not for a subscription replaced or removed while the SUBACK waited (worker mode)
+      if (session.subscriptions.get(sub.rawFilter) === sub) broker.sendRetained(session, sub, existed);
+    }
   });
   broker.sessions.persist(session); // once per packet, not once per filter
   if (startFrom && broker.logs.size > 0) {

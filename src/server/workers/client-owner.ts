@@ -17,7 +17,7 @@ export function ownerOf(clientId: string, workers: number): number {
 }
 
 export type ConnectPeek =
-  /** Not all of the first packet has arrived yet. */
+  /** The bytes up to the client id have not all arrived yet. */
   | { kind: 'partial' }
   /** A CONNECT whose client id could be read ('' when the client asks the server to assign one). */
   | { kind: 'connect'; clientId: string }
@@ -44,18 +44,25 @@ export function peekConnect(buf: Buffer): ConnectPeek {
     mul *= 128;
     if ((b & 0x80) === 0) break;
   }
+  // only the bytes up to the client id are needed: the rest (will, credentials) may still be coming
   const end = pos + remaining;
-  if (buf.length < end) return { kind: 'partial' };
-  const str = (at: number): [string, number] | undefined => {
-    if (at + 2 > end) return undefined;
+  const PARTIAL = 1;
+  const BAD = 2;
+  /** A string at `at`: [text, next position], or PARTIAL (not all here yet) or BAD (past the packet). */
+  const str = (at: number): [string, number] | typeof PARTIAL | typeof BAD => {
+    if (at + 2 > end) return BAD;
+    if (at + 2 > buf.length) return PARTIAL;
     const len = buf.readUInt16BE(at);
-    if (at + 2 + len > end) return undefined;
+    if (at + 2 + len > end) return BAD;
+    if (at + 2 + len > buf.length) return PARTIAL;
     return [buf.toString('utf8', at + 2, at + 2 + len), at + 2 + len];
   };
   const name = str(pos);
-  if (!name) return { kind: 'other' };
+  if (name === PARTIAL) return { kind: 'partial' };
+  if (name === BAD) return { kind: 'other' };
   pos = name[1];
   if (pos + 4 > end) return { kind: 'other' };
+  if (pos + 4 > buf.length) return { kind: 'partial' };
   const level = buf[pos]!;
   pos += 4; // level, flags, keep alive
   if (level === 5) {
@@ -63,6 +70,7 @@ export function peekConnect(buf: Buffer): ConnectPeek {
     let m = 1;
     for (let i = 0; ; i++) {
       if (i === 4 || pos >= end) return { kind: 'other' };
+      if (pos >= buf.length) return { kind: 'partial' };
       const b = buf[pos++]!;
       propLen += (b & 0x7f) * m;
       m *= 128;
@@ -71,6 +79,7 @@ export function peekConnect(buf: Buffer): ConnectPeek {
     pos += propLen;
   }
   const id = str(pos);
-  if (!id) return { kind: 'other' };
+  if (id === PARTIAL) return { kind: 'partial' };
+  if (id === BAD) return { kind: 'other' };
   return { kind: 'connect', clientId: id[0] };
 }

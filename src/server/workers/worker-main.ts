@@ -95,4 +95,7 @@ async function init(config: BrokerConfig, role: WorkerRole): Promise<void> {
 process.on('disconnect', () => {
   void (broker ? broker.stop() : Promise.resolve()).finally(() => process.exit(0));
 });
-process.on('SIGINT', () => undefined); // the terminal's Ctrl-C reaches the whole group: the primary decides
+// a signal to the whole process group (the terminal's Ctrl-C, a service manager's stop) reaches the
+// workers too: the primary decides, and stops them in order
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => undefined);

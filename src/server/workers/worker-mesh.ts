@@ -28,6 +28,7 @@ import {
 } from './mesh-codec.js';
 
 const NO_GROUPS: string[] = [];
+const BARRIER_TIMEOUT_MS = 5_000;
 
 /** Bytes queued on one link before this worker stops reading its clients until the link drains. */
 const HIGH_WATER = 8 * 1024 * 1024;
@@ -36,6 +37,8 @@ export interface MeshHost {
   readonly log: Logger;
   /** This worker's own subscriptions (to find a local member of a shared group). */
   readonly router: TopicTrie;
+  /** Every retained message this worker holds: sent to a worker that (re)starts. */
+  retainedMessages(): Message[];
   /** A PUBLISH forwarded by another worker. */
   receiveForwarded(fwd: ForwardedPublish): void;
   /** Stop (true) or resume (false) reading from this worker's clients. */
@@ -180,7 +183,8 @@ export class WorkerMesh {
     socket.setNoDelay(true);
     const link = new Link(socket);
     socket.write(encodeHello(this.index));
-    if (peer >= 0) this.attach(link, peer);
+    // the side that connects is the worker that (re)starts: the others send it the retained store
+    if (peer >= 0) this.attach(link, peer, false);
     socket.on('data', (chunk: Buffer) => {
       try {
         link.splitter.push(chunk, (frame) => this.onFrame(link, frame));
@@ -217,7 +221,7 @@ export class WorkerMesh {
   }
 
   /** The link is known to lead to `peer`: send our whole route table, then keep it current. */
-  private attach(link: Link, peer: number): void {
+  private attach(link: Link, peer: number, sendRetained: boolean): void {
     link.peer = peer;
     const old = this.links[peer];
     if (old && old !== link) {
@@ -228,6 +232,11 @@ export class WorkerMesh {
     }
     this.links[peer] = link;
     for (const raw of this.localFilters()) link.send(encodeRoute(FrameType.ROUTE_ADD, raw));
+    if (sendRetained) {
+      for (const message of this.host.retainedMessages()) {
+        link.sendPublish({ flags: FLAG_RETAIN_UPDATE, groups: NO_GROUPS, message });
+      }
+    }
     link.send(encodeSynced());
   }
 
@@ -237,7 +246,7 @@ export class WorkerMesh {
   private onFrame(link: Link, frame: MeshFrame): void {
     switch (frame.type) {
       case FrameType.HELLO:
-        if (link.peer < 0) this.attach(link, frame.index);
+        if (link.peer < 0) this.attach(link, frame.index, true);
         return;
       case FrameType.ROUTE_ADD:
       case FrameType.ROUTE_DEL: {
@@ -258,7 +267,12 @@ export class WorkerMesh {
         return;
       }
       case FrameType.PUBLISH:
-        this.host.receiveForwarded(frame);
+        try {
+          this.host.receiveForwarded(frame);
+        } catch (err) {
+          // a delivery that failed is not a broken link: the link and its routes stay
+          this.host.log.error({ err, peer: link.peer, topic: frame.message.topic }, 'forwarded PUBLISH failed');
+        }
         return;
       case FrameType.PING:
         link.send(encodePing(FrameType.PONG, frame.id));
@@ -282,6 +296,9 @@ export class WorkerMesh {
     this.remote.remove(sub);
   }
 
+  /** Workers the last forward() sent the message to for delivery (not for the retained store only). */
+  forwarded = 0;
+
   /** Barriers waiting for PONGs, by id: the links that have not answered yet. */
   private readonly pings = new Map<number, { waiting: Set<Link>; done: () => void }>();
   private pingSeq = 0;
@@ -302,6 +319,16 @@ export class WorkerMesh {
     if (waiting.size === 0) return this.barrierPending;
     const id = (this.pingSeq = (this.pingSeq + 1) >>> 0);
     const p = new Promise<void>((resolve) => this.pings.set(id, { waiting, done: resolve }));
+    // a worker that is alive but stuck must not hold every SUBACK: after a while, go on without it
+    const timer = setTimeout(() => {
+      const ping = this.pings.get(id);
+      if (!ping) return;
+      this.host.log.warn({ peers: [...ping.waiting].map((l) => l.peer) }, 'no PONG from a worker within 5 s');
+      this.pings.delete(id);
+      ping.done();
+    }, BARRIER_TIMEOUT_MS);
+    timer.unref();
+    void p.then(() => clearTimeout(timer));
     for (const link of waiting) link.send(encodePing(FrameType.PING, id));
     this.barrierPending = p;
     void p.then(() => {
@@ -332,6 +359,7 @@ export class WorkerMesh {
    * worker was chosen for (this worker must not deliver to them), or null.
    */
   forward(msg: Message): Set<SharedGroup> | null {
+    this.forwarded = 0;
     const { direct, shared } = this.remote.match(msg.topic);
     if (direct.length === 0 && shared.length === 0 && !msg.retain) return null;
     const flags = this.targetFlags;
@@ -348,7 +376,9 @@ export class WorkerMesh {
       const n = group.order.length + (local ? 1 : 0);
       let k: number;
       if (this.strategy === 'random') k = Math.floor(Math.random() * n);
-      else if (this.strategy === 'hash_clientid') k = hashClientId(msg.origin) % n;
+      // seeded with the group: the bare hash of a client id also decides its worker, and would
+      // send every message of one worker's publishers to the same place
+      else if (this.strategy === 'hash_clientid') k = hashClientId(`${group.name}\0${msg.origin}`) % n;
       else k = group.cursor++ % n;
       if (k === group.order.length) continue; // this worker's own members
       const peer = peerOf(group.order[k]!);
@@ -369,6 +399,7 @@ export class WorkerMesh {
       const link = this.links[i];
       if (link) {
         link.sendPublish({ flags: flags[i]!, groups: groups[i] ?? NO_GROUPS, message: msg });
+        if (flags[i]! & FLAG_DIRECT || groups[i]) this.forwarded++;
       }
       flags[i] = 0;
       groups[i] = null;

@@ -24,6 +24,11 @@ const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
 /** A worker that dies is started again after this long. */
 const RESTART_DELAY_MS = 1_000;
+const MAX_RESTART_DELAY_MS = 30_000;
+/** How long an admin call waits for a worker's answer. */
+const ADMIN_TIMEOUT_MS = 10_000;
+/** Bytes the primary reads from a connection to find its client id before it hands it over anyway. */
+const MAX_PEEK_BYTES = 64 * 1024;
 
 interface WorkerSlot {
   index: number;
@@ -49,7 +54,8 @@ export class WorkerPrimary implements AdminApi {
   private sweepTimer?: NodeJS.Timeout;
   private stopping = false;
   private nextCall = 1;
-  private readonly calls = new Map<number, (reply: FromWorker & { t: 'admin' }) => void>();
+  private readonly calls = new Map<number, { slot: WorkerSlot; done: (reply: FromWorker & { t: 'admin' }) => void }>();
+  private restarts: Promise<void> = Promise.resolve();
   /** Round robin for clients that leave the id to the server (the worker assigns one it owns). */
   private nextAnonymous = 0;
   port = 0;
@@ -83,7 +89,7 @@ export class WorkerPrimary implements AdminApi {
         this.adminGrpc = grpcServer;
       }
       if (admin.http_enabled) {
-        const rest = new RestServer(this, admin.http_bind, admin.http_port, this.log, () => !this.stopping);
+        const rest = new RestServer(this, admin.http_bind, admin.http_port, this.log, () => this.allReady);
         await rest.start();
         this.adminRest = rest;
       }
@@ -157,9 +163,9 @@ export class WorkerPrimary implements AdminApi {
             reject(new RobustMQError((msg.code as ErrorCode | undefined) ?? 'RMQ_ERR_WORKER', msg.message));
             return;
           case 'admin': {
-            const done = this.calls.get(msg.id);
+            const call = this.calls.get(msg.id);
             this.calls.delete(msg.id);
-            done?.(msg);
+            call?.done(msg);
             return;
           }
           case 'node-status?':
@@ -184,23 +190,48 @@ export class WorkerPrimary implements AdminApi {
               `worker ${slot.index} exited while starting (code ${code}, signal ${signal})`,
             ),
           );
+        // admin calls it will not answer now
+        for (const [id, call] of this.calls) {
+          if (call.slot !== slot) continue;
+          this.calls.delete(id);
+          call.done({ t: 'admin', id, error: { code: 'RMQ_ERR_WORKER', message: `worker ${slot.index} exited` } });
+        }
         if (this.stopping || !wasReady) return;
         // its clients lost their connections (and, with memory storage, their sessions): they reconnect
         this.log.error({ worker: slot.index, code, signal }, 'worker exited: starting it again');
-        setTimeout(() => {
-          if (this.stopping) return;
-          this.spawn(slot).catch((err: unknown) =>
-            this.log.error({ err, worker: slot.index }, 'worker restart failed'),
-          );
-        }, RESTART_DELAY_MS).unref();
+        this.restart(slot, RESTART_DELAY_MS);
       });
+      // a send to a worker that has just died fails here, not as an exception that ends the node
+      child.on('error', (err) => this.log.warn({ err, worker: slot.index }, 'worker IPC error'));
+    });
+  }
+
+  /**
+   * Restarts go one at a time, each after `delay`: a worker connects to those already running, so
+   * two started together would not connect to each other. A failed start is tried again, later.
+   */
+  private restart(slot: WorkerSlot, delay: number): void {
+    this.restarts = this.restarts.then(async () => {
+      await new Promise((r) => setTimeout(r, delay).unref());
+      if (this.stopping || slot.child) return;
+      try {
+        await this.spawn(slot);
+      } catch (err) {
+        const next = Math.min(delay * 2, MAX_RESTART_DELAY_MS);
+        this.log.error({ err, worker: slot.index, retryInMs: next }, 'worker restart failed');
+        this.restart(slot, next);
+      }
     });
   }
 
   private sendTo(slot: WorkerSlot, msg: ToWorker, handle?: net.Socket): boolean {
     const child = slot.child;
     if (!child?.connected) return false;
-    child.send(msg, handle as net.Socket);
+    child.send(msg, handle as net.Socket, (err) => {
+      if (!err) return;
+      this.log.warn({ err, worker: slot.index, message: msg.t }, 'could not send to a worker');
+      handle?.destroy();
+    });
     return true;
   }
 
@@ -224,7 +255,9 @@ export class WorkerPrimary implements AdminApi {
     p.chunks = [head];
     const peek = peekConnect(head);
     if (peek.kind === 'partial') {
-      if (p.bytes > this.config.limits.max_packet_size + 5) this.handOff(p, head, 0); // the worker says why
+      // the client id comes in the first bytes of a CONNECT: a client still short of it after
+      // this many is handed to a worker, whose parser deals with it
+      if (p.bytes > MAX_PEEK_BYTES) this.handOff(p, head, 0);
       return;
     }
     let index: number;
@@ -272,15 +305,31 @@ export class WorkerPrimary implements AdminApi {
   private ask(slot: WorkerSlot, call: AdminCall): Promise<AdminResult> {
     return new Promise((resolve, reject) => {
       const id = this.nextCall++;
-      this.calls.set(id, (reply) => {
-        if (reply.error) reject(new RobustMQError(reply.error.code as ErrorCode, reply.error.message));
-        else resolve(reply.result!);
+      const timer = setTimeout(() => {
+        this.calls.delete(id);
+        reject(
+          new RobustMQError('RMQ_ERR_WORKER', `worker ${slot.index} did not answer within ${ADMIN_TIMEOUT_MS} ms`),
+        );
+      }, ADMIN_TIMEOUT_MS);
+      this.calls.set(id, {
+        slot,
+        done: (reply) => {
+          clearTimeout(timer);
+          if (reply.error) reject(new RobustMQError(reply.error.code as ErrorCode, reply.error.message));
+          else resolve(reply.result!);
+        },
       });
       if (!this.sendTo(slot, { t: 'admin', id, call })) {
+        clearTimeout(timer);
         this.calls.delete(id);
         reject(new RobustMQError('RMQ_ERR_WORKER', `worker ${slot.index} is not running`));
       }
     });
+  }
+
+  /** Every worker runs (what /health/ready reports). */
+  get allReady(): boolean {
+    return !this.stopping && this.slots.every((s) => s.ready);
   }
 
   private askAll(call: AdminCall): Promise<AdminResult[]> {
