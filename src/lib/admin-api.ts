@@ -64,6 +64,23 @@ export interface Page<T> {
   total: number;
 }
 
+export interface SubscriptionInfo {
+  filter: string;
+  qos: number;
+  noLocal: boolean;
+  retainAsPublished: boolean;
+  retainHandling: number;
+  /** 0 when none. */
+  subscriptionId: number;
+}
+
+export interface ClientDetail {
+  client: ClientInfo;
+  subscriptions: SubscriptionInfo[];
+  /** Seconds the session outlives the connection (4294967295: never expires). */
+  sessionExpiryS: number;
+}
+
 /** A created topic: the messages published to it are kept in a log of partitions. */
 export interface TopicInfo {
   name: string;
@@ -110,6 +127,10 @@ export const MAX_PAGE_SIZE = 1000;
 export interface AdminApi {
   clusterStatus(): Promise<ClusterStatus>;
   listClients(filter?: ClientFilter): Promise<Page<ClientInfo>>;
+  /** RMQ_ERR_CLIENT_NOT_FOUND when no client of that id is connected. */
+  describeClient(clientId: string): Promise<ClientDetail>;
+  /** Disconnects the client (v5: DISCONNECT 0x98); RMQ_ERR_CLIENT_NOT_FOUND when it is not connected. */
+  kickClient(clientId: string): Promise<void>;
   createTopic(request: CreateTopicRequest): Promise<TopicInfo>;
   listTopics(filter?: TopicFilter): Promise<Page<TopicInfo>>;
   /** RMQ_ERR_TOPIC_NOT_FOUND when there is none of that name. */

@@ -4,6 +4,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type {
   AdminApi,
+  ClientDetail,
   ClientFilter,
   ClientInfo,
   ClusterStatus,
@@ -54,6 +55,14 @@ export class AdminGrpcClient implements AdminApi {
       pageToken: filter.pageToken ?? '',
     });
     return { items: res.clients, nextPageToken: res.nextPageToken, total: res.total };
+  }
+
+  describeClient(clientId: string): Promise<ClientDetail> {
+    return this.call<ClientDetail>('describeClient', { clientId });
+  }
+
+  async kickClient(clientId: string): Promise<void> {
+    await this.call<unknown>('kickClient', { clientId });
   }
 
   createTopic(request: CreateTopicRequest): Promise<TopicInfo> {

@@ -17,6 +17,7 @@ export const ErrorCodes = {
   RMQ_ERR_UNREACHABLE: 'the admin endpoint cannot be reached',
   RMQ_ERR_ADMIN: 'the admin endpoint answered with an error',
   RMQ_ERR_WORKER: 'a worker process could not start or answer',
+  RMQ_ERR_CLIENT_NOT_FOUND: 'no client with this id is connected',
   RMQ_ERR_NOT_FOUND: 'no such route in the admin REST API',
   RMQ_ERR_UNSUPPORTED: 'the operation is not available in this configuration',
 } as const;

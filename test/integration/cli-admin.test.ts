@@ -433,4 +433,71 @@ describe('robustmq-cli admin commands against a running broker', () => {
     assert.match(docs.headers.get('content-type') ?? '', /text\/html/);
     assert.match(await docs.text(), /<code>\/api\/v1\/cluster\/info<\/code>/);
   });
+  it('client describe: how it connected and its subscriptions, as JSON and a table; an unknown id is exit 1', async () => {
+    const d = json<{
+      client: { clientId: string; username: string };
+      subscriptions: { filter: string; qos: number }[];
+      sessionExpiryS: number;
+    }>(await cli(['client', 'describe', 'adm-a', '--json', '--server', admin]));
+    assert.equal(d.client.clientId, 'adm-a');
+    assert.equal(d.client.username, 'alice');
+    assert.deepEqual(
+      d.subscriptions.map((s) => [s.filter, s.qos]),
+      [['a/+', 1]],
+    );
+    const table = await cli(['client', 'describe', 'adm-a', '--server', admin]);
+    assert.match(table.stdout, /│ a\/\+\s+│ 1\s+│/);
+    const none = await cli(['client', 'describe', 'nobody', '--server', admin]);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /^Error: RMQ_ERR_CLIENT_NOT_FOUND: no client "nobody" is connected\n$/);
+    const viaRest = await fetch(`${rest}/api/v1/clients/adm-a`);
+    assert.equal(viaRest.status, 200);
+    assert.equal((await fetch(`${rest}/api/v1/clients/nobody`)).status, 404);
+  });
+
+  it('client kick: an MQTT 5 client gets DISCONNECT 0x98 [MQTT-3.14.2-1]; its persistent session stays', async () => {
+    const victim = await connect(mqttPort, {
+      clientId: 'kick-me',
+      protocolVersion: 5,
+      clean: false,
+      properties: { sessionExpiryInterval: 300 },
+    });
+    await victim.client.subscribeAsync('kick/t', { qos: 1 });
+    const reason = new Promise<number | undefined>((resolve) =>
+      victim.client.once('disconnect', (p) => resolve(p.reasonCode)),
+    );
+    const r = await cli(['client', 'kick', 'kick-me', '--server', admin]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'disconnected client kick-me');
+    assert.equal(await reason, 0x98);
+    await victim.end(true);
+    // a message while it is away waits in the session, and comes when it is back
+    const other = await connect(mqttPort, { clientId: 'kick-pub' });
+    await other.client.publishAsync('kick/t', 'while away', { qos: 1 });
+    await other.end();
+    const back = await connect(mqttPort, {
+      clientId: 'kick-me',
+      protocolVersion: 5,
+      clean: false,
+      properties: { sessionExpiryInterval: 300 },
+    });
+    const [queued] = await back.waitFor(1);
+    assert.equal(queued!.payload.toString(), 'while away');
+    // and through REST
+    assert.equal((await fetch(`${rest}/api/v1/clients/kick-me`, { method: 'DELETE' })).status, 204);
+    await back.end(true);
+    assert.equal((await cli(['client', 'kick', 'kick-me', '--server', admin])).code, 1);
+  });
+
+  it('node list: one row per node, and JSON', async () => {
+    const r = json<{ nodes: { name: string; workers: number }[] }>(
+      await cli(['node', 'list', '--json', '--server', admin]),
+    );
+    assert.deepEqual(
+      r.nodes.map((n) => [n.name, n.workers]),
+      [['robustmq-node-1', 1]],
+    );
+    const table = await cli(['node', 'list', '--server', admin]);
+    assert.match(table.stdout, /│ robustmq-node-1\s+│ 127\.0\.0\.1:\d+\s+│/);
+  });
 });

@@ -5,6 +5,7 @@ import {
   MAX_PAGE_SIZE,
   type AdminApi,
   type ClientFilter,
+  type ClientDetail,
   type ClientInfo,
   type ClusterStatus,
   type CreateTopicRequest,
@@ -16,6 +17,7 @@ import type { TopicRecord } from '../storage/storage-adapter.js';
 import { RobustMQError } from '../../lib/errors.js';
 import type { Broker } from '../broker.js';
 import type { Connection } from '../protocol/connection.js';
+import { RC } from '../protocol/reason-codes.js';
 
 /** Page size from a request: default when absent or 0, an error when out of range. */
 export function pageSize(limit: number | undefined): number {
@@ -82,6 +84,37 @@ export class AdminService implements AdminApi {
       nextPageToken: more ? encodeToken(page[page.length - 1]!.clientId) : '',
       total: matching.length,
     };
+  }
+
+  async describeClient(clientId: string): Promise<ClientDetail> {
+    const c = this.connectedClient(clientId);
+    const s = c.session;
+    return {
+      client: this.clientInfo(c),
+      subscriptions: [...(s?.subscriptions.values() ?? [])].map((sub) => ({
+        filter: sub.rawFilter,
+        qos: sub.qos,
+        noLocal: sub.noLocal,
+        retainAsPublished: sub.retainAsPublished,
+        retainHandling: sub.retainHandling,
+        subscriptionId: sub.subscriptionId ?? 0,
+      })),
+      sessionExpiryS: s?.expiryInterval ?? 0,
+    };
+  }
+
+  async kickClient(clientId: string): Promise<void> {
+    const c = this.connectedClient(clientId);
+    c.log.info({ clientId }, 'disconnected by an administrator');
+    c.disconnect(RC.ADMINISTRATIVE_ACTION, 'disconnected by an administrator');
+  }
+
+  private connectedClient(clientId: string): Connection {
+    const c = this.broker.sessions.get(clientId)?.output as Connection | null | undefined;
+    if (!c || c.state !== 'connected') {
+      throw new RobustMQError('RMQ_ERR_CLIENT_NOT_FOUND', `no client "${clientId}" is connected`);
+    }
+    return c;
   }
 
   async createTopic(request: CreateTopicRequest): Promise<TopicInfo> {

@@ -37,6 +37,11 @@ export class AdminGrpcServer {
         const page = await api.listClients(req);
         return { clients: page.items, nextPageToken: page.nextPageToken, total: page.total };
       }),
+      DescribeClient: this.unary('DescribeClient', (req: { clientId: string }) => api.describeClient(req.clientId)),
+      KickClient: this.unary('KickClient', async (req: { clientId: string }) => {
+        await api.kickClient(req.clientId);
+        return {};
+      }),
       CreateTopic: this.unary('CreateTopic', (req: WireCreateTopic) =>
         api.createTopic({
           name: req.name,
@@ -122,5 +127,6 @@ const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
   RMQ_ERR_TOPIC_INVALID: grpc.status.INVALID_ARGUMENT,
   RMQ_ERR_TOPIC_EXISTS: grpc.status.ALREADY_EXISTS,
   RMQ_ERR_TOPIC_NOT_FOUND: grpc.status.NOT_FOUND,
+  RMQ_ERR_CLIENT_NOT_FOUND: grpc.status.NOT_FOUND,
   RMQ_ERR_UNSUPPORTED: grpc.status.FAILED_PRECONDITION,
 };

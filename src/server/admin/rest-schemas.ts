@@ -180,3 +180,37 @@ export const deleteTopic = {
   tags: ['topics'],
   response: { 204: { type: 'null', description: 'Deleted.' }, ...errors },
 } as const;
+
+const subscriptionInfo = {
+  type: 'object',
+  properties: {
+    filter: str,
+    qos: int,
+    noLocal: { type: 'boolean' },
+    retainAsPublished: { type: 'boolean' },
+    retainHandling: int,
+    subscriptionId: int,
+  },
+} as const;
+
+export const describeClient = {
+  summary: 'One connected client and its subscriptions. The path after /clients/ is the client id.',
+  tags: ['clients'],
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        client: clientInfo,
+        subscriptions: { type: 'array', items: subscriptionInfo },
+        sessionExpiryS: int,
+      },
+    },
+    ...errors,
+  },
+} as const;
+
+export const kickClient = {
+  summary: 'Disconnect a client (MQTT 5: DISCONNECT 0x98 Administrative action); its session follows its expiry.',
+  tags: ['clients'],
+  response: { 204: { type: 'null', description: 'Disconnected.' }, ...errors },
+} as const;

@@ -17,6 +17,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   RMQ_ERR_INVALID_ARGUMENT: 400,
   RMQ_ERR_TOPIC_INVALID: 400,
   RMQ_ERR_TOPIC_NOT_FOUND: 404,
+  RMQ_ERR_CLIENT_NOT_FOUND: 404,
   RMQ_ERR_TOPIC_EXISTS: 409,
   RMQ_ERR_UNSUPPORTED: 409,
   RMQ_ERR_SHUTDOWN: 503,
@@ -119,6 +120,14 @@ export class RestServer {
         pageToken: q.page_token,
       });
       return { clients: page.items, nextPageToken: page.nextPageToken, total: page.total };
+    });
+    // client ids may hold '/': the rest of the path is the id
+    app.get<{ Params: { '*': string } }>('/api/v1/clients/*', { schema: S.describeClient }, (req) =>
+      api.describeClient(req.params['*']),
+    );
+    app.delete<{ Params: { '*': string } }>('/api/v1/clients/*', { schema: S.kickClient }, async (req, reply) => {
+      await api.kickClient(req.params['*']);
+      return reply.status(204).send();
     });
     app.post<{ Body: { name: string; partitions?: number; retentionMs?: number; retentionBytes?: number } }>(
       '/api/v1/topics',

@@ -39,7 +39,11 @@ process.on('message', (msg: ToWorker, handle?: net.Socket) => {
         ? Promise.reject(new Error('worker not started'))
         : call.method === 'clusterStatus'
           ? b.admin.clusterStatus()
-          : b.admin.listClients(call.filter);
+          : call.method === 'listClients'
+            ? b.admin.listClients(call.filter)
+            : call.method === 'describeClient'
+              ? b.admin.describeClient(call.clientId)
+              : b.admin.kickClient(call.clientId).then(() => undefined);
       run.then(
         (result) => send({ t: 'admin', id: msg.id, result }),
         (err: unknown) =>

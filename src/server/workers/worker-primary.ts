@@ -8,7 +8,15 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ClientFilter, ClientInfo, ClusterStatus, NodeStatus, Page, TopicInfo } from '../../lib/admin-api.js';
+import type {
+  ClientDetail,
+  ClientFilter,
+  ClientInfo,
+  ClusterStatus,
+  NodeStatus,
+  Page,
+  TopicInfo,
+} from '../../lib/admin-api.js';
 import type { AdminApi } from '../../lib/admin-api.js';
 import type { BrokerConfig } from '../../lib/config.js';
 import { RobustMQError, type ErrorCode } from '../../lib/errors.js';
@@ -379,6 +387,18 @@ export class WorkerPrimary implements AdminApi {
       nextPageToken: more && page.length > 0 ? Buffer.from(page[page.length - 1]!.clientId).toString('base64url') : '',
       total: pages.reduce((a, p) => a + p.total, 0),
     };
+  }
+
+  /** The worker that owns the client id answers. */
+  async describeClient(clientId: string): Promise<ClientDetail> {
+    return (await this.ask(this.slots[ownerOf(clientId, this.slots.length)]!, {
+      method: 'describeClient',
+      clientId,
+    })) as ClientDetail;
+  }
+
+  async kickClient(clientId: string): Promise<void> {
+    await this.ask(this.slots[ownerOf(clientId, this.slots.length)]!, { method: 'kickClient', clientId });
   }
 
   createTopic(): Promise<TopicInfo> {
