@@ -158,11 +158,6 @@ export class Broker implements MeshHost {
     );
   }
 
-  /** The admin REST port actually bound (0 when it is off). */
-  get httpPort(): number {
-    return this.adminRest?.port ?? 0;
-  }
-
   /** The admin gRPC port actually bound (0 when it is off). */
   get adminPort(): number {
     return this.adminGrpc?.port ?? 0;

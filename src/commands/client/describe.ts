@@ -1,7 +1,7 @@
 // `robustmq-cli client describe CLIENT_ID`: one connected client, its session and subscriptions.
 import { Args } from '@oclif/core';
 import { AdminCommand } from '../../lib/cli/admin-command.js';
-import { renderRecord, renderTable } from '../../lib/cli/render.js';
+import { mqttVersionText, renderRecord, renderTable } from '../../lib/cli/render.js';
 
 export default class ClientDescribe extends AdminCommand<typeof ClientDescribe> {
   static override summary = 'Show one connected client: how it connected, its session and its subscriptions.';
@@ -21,7 +21,7 @@ export default class ClientDescribe extends AdminCommand<typeof ClientDescribe> 
           ['client id', c.clientId],
           ['username', c.username],
           ['address', `${c.ip}:${c.port} (${c.transport})`],
-          ['mqtt', ({ 3: '3.1', 4: '3.1.1', 5: '5.0' } as Record<number, string>)[c.protocolVersion] ?? '?'],
+          ['mqtt', mqttVersionText(c.protocolVersion)],
           ['keepalive', `${c.keepaliveS} s`],
           ['clean start', c.cleanStart ? 'yes' : 'no'],
           ['session expiry', d.sessionExpiryS === 4_294_967_295 ? 'never' : `${d.sessionExpiryS} s`],

@@ -2,7 +2,7 @@
 import { Flags } from '@oclif/core';
 import { AdminCommand } from '../../lib/cli/admin-command.js';
 import { fetchPages, pageFooter, pagingFlags } from '../../lib/cli/paging.js';
-import { renderTable } from '../../lib/cli/render.js';
+import { mqttVersionText, renderTable } from '../../lib/cli/render.js';
 
 export default class ClientList extends AdminCommand<typeof ClientList> {
   static override summary = 'List connected clients (filtered and paged on the server).';
@@ -33,7 +33,7 @@ export default class ClientList extends AdminCommand<typeof ClientList> {
           { header: 'client id', value: (c) => c.clientId },
           { header: 'username', value: (c) => c.username },
           { header: 'address', value: (c) => `${c.ip}:${c.port}` },
-          { header: 'mqtt', value: (c) => ({ 3: '3.1', 4: '3.1.1', 5: '5.0' })[c.protocolVersion] ?? '?' },
+          { header: 'mqtt', value: (c) => mqttVersionText(c.protocolVersion) },
           { header: 'keepalive', value: (c) => c.keepaliveS },
           { header: 'clean', value: (c) => (c.cleanStart ? 'yes' : 'no') },
           { header: 'subs', value: (c) => c.subscriptions },

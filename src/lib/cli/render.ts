@@ -25,6 +25,11 @@ export function renderRecord(fields: readonly [string, string | number | boolean
   return table.toString();
 }
 
+/** The MQTT version of a protocol level (3, 4, 5) as people know it. */
+export function mqttVersionText(level: number): string {
+  return ({ 3: '3.1', 4: '3.1.1', 5: '5.0' } as Record<number, string>)[level] ?? '?';
+}
+
 export function renderJson(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }
