@@ -21,10 +21,13 @@ export const DEFAULT_ADMIN_SERVER = '127.0.0.1:1228';
 export interface AdminClientOptions {
   /** Deadline of each call, ms. Default 10 s. */
   timeoutMs?: number;
+  /** Admin token, sent as `authorization: Bearer <token>` metadata with every call. */
+  token?: string;
 }
 
 type Unary = (
   req: unknown,
+  metadata: grpc.Metadata,
   options: grpc.CallOptions,
   cb: (err: grpc.ServiceError | null, res: unknown) => void,
 ) => void;
@@ -32,6 +35,7 @@ type Unary = (
 export class AdminGrpcClient implements AdminApi {
   private readonly client: grpc.Client;
   private readonly timeoutMs: number;
+  private readonly metadata = new grpc.Metadata();
 
   constructor(
     readonly address: string,
@@ -40,6 +44,7 @@ export class AdminGrpcClient implements AdminApi {
     const Service = adminServiceClient();
     this.client = new Service(address, grpc.credentials.createInsecure());
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    if (options.token) this.metadata.set('authorization', `Bearer ${options.token}`);
   }
 
   clusterStatus(): Promise<ClusterStatus> {
@@ -98,7 +103,7 @@ export class AdminGrpcClient implements AdminApi {
   private call<T>(method: string, request: unknown): Promise<T> {
     const fn = (this.client as unknown as Record<string, Unary>)[method]!.bind(this.client);
     return new Promise<T>((resolve, reject) => {
-      fn(request, { deadline: Date.now() + this.timeoutMs }, (err, res) => {
+      fn(request, this.metadata, { deadline: Date.now() + this.timeoutMs }, (err, res) => {
         if (err) reject(this.error(err));
         else resolve(res as T);
       });

@@ -1,4 +1,4 @@
-// The base of every admin command: the global flags (--server, --output/--json, --no-color,
+// The base of every admin command: the global flags (--server, --token, --output/--json, --no-color,
 // --timeout), the AdminApi it talks to, and one error convention: a one-line reason on stderr with
 // its RMQ_ERR_* code and a documented exit code (docs/cli.md): 0 ok, 1 the server answered with an
 // error, 2 usage, 3 the server cannot be reached.
@@ -6,7 +6,7 @@ import { Command, Flags, type Interfaces } from '@oclif/core';
 import type { AdminApi } from '../admin-api.js';
 import { AdminGrpcClient, DEFAULT_ADMIN_SERVER } from '../admin-grpc-client.js';
 import { isRobustMQError, type RobustMQError } from '../errors.js';
-import { renderJson, type OutputFormat } from './render.js';
+import { renderJson, renderYaml, type OutputFormat } from './render.js';
 import { usageErrorLine } from './usage-error.js';
 
 export const EXIT = { ok: 0, server: 1, usage: 2, unreachable: 3 } as const;
@@ -25,11 +25,16 @@ export abstract class AdminCommand<T extends typeof Command> extends Command {
     output: Flags.string({
       char: 'o',
       summary: 'Output format.',
-      options: ['table', 'json'],
+      options: ['table', 'json', 'yaml'],
       default: 'table',
       helpGroup: 'GLOBAL',
     }),
     json: Flags.boolean({ summary: 'Print JSON only (same as --output json).', helpGroup: 'GLOBAL' }),
+    token: Flags.string({
+      summary: 'Admin token sent with every call (needed when the endpoint is not on loopback).',
+      env: 'ROBUSTMQ_TOKEN',
+      helpGroup: 'GLOBAL',
+    }),
     'no-color': Flags.boolean({ summary: 'No colours in tables (also when NO_COLOR is set).', helpGroup: 'GLOBAL' }),
     timeout: Flags.integer({
       summary: 'Seconds to wait for the server.',
@@ -62,13 +67,15 @@ export abstract class AdminCommand<T extends typeof Command> extends Command {
   protected adminApi(): AdminApi {
     this.api ??= new AdminGrpcClient(this.flags.server ?? DEFAULT_ADMIN_SERVER, {
       timeoutMs: this.flags.timeout * 1000,
+      token: this.flags.token,
     });
     return this.api;
   }
 
-  /** Prints `value` as JSON in JSON mode, else what `table()` renders. */
+  /** Prints `value` as JSON or YAML in those modes, else what `table()` renders. */
   protected output(value: unknown, table: () => string): void {
-    process.stdout.write(`${this.format === 'json' ? renderJson(value) : table()}\n`);
+    const text = this.format === 'json' ? renderJson(value) : this.format === 'yaml' ? renderYaml(value) : table();
+    process.stdout.write(`${text}\n`);
   }
 
   protected override async finally(err: Error | undefined): Promise<unknown> {

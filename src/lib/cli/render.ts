@@ -1,8 +1,9 @@
-// Output of the admin commands: a table (cli-table3) or key/value list for people, JSON for scripts.
-// In JSON mode stdout holds the JSON document and nothing else.
+// Output of the admin commands: a table (cli-table3) or key/value list for people, JSON or YAML for
+// scripts. In JSON and YAML mode stdout holds the document and nothing else.
 import Table from 'cli-table3';
+import { stringify as toYaml } from 'yaml';
 
-export type OutputFormat = 'table' | 'json';
+export type OutputFormat = 'table' | 'json' | 'yaml';
 
 export interface Column<T> {
   header: string;
@@ -32,6 +33,11 @@ export function mqttVersionText(level: number): string {
 
 export function renderJson(value: unknown): string {
   return JSON.stringify(value, null, 2);
+}
+
+/** The same document as renderJson, as YAML (no trailing newline). */
+export function renderYaml(value: unknown): string {
+  return toYaml(value).trimEnd();
 }
 
 /** A duration in ms as `1d 2h 3m 4s` (the largest units only). */
