@@ -65,7 +65,8 @@ export function checkIpOrCidr(value: string): string {
   const slash = v.indexOf('/');
   const address = slash < 0 ? v : v.slice(0, slash);
   const family = isIP(address);
-  if (family === 0) throw invalid(`"${value}" is not an IP address or a CIDR range (e.g. 10.0.0.7, 10.0.0.0/8, fd00::/8)`);
+  if (family === 0)
+    throw invalid(`"${value}" is not an IP address or a CIDR range (e.g. 10.0.0.7, 10.0.0.0/8, fd00::/8)`);
   if (slash >= 0) {
     const prefix = v.slice(slash + 1);
     const max = family === 4 ? 32 : 128;

@@ -4,13 +4,7 @@
 // /health/ready are for process supervisors and load balancers.
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import type {
-  AdminApi,
-  BanKind,
-  CreateAclRequest,
-  CreateBanRequest,
-  CreateUserRequest,
-} from '../../lib/admin-api.js';
+import type { AdminApi, BanKind, CreateAclRequest, CreateBanRequest, CreateUserRequest } from '../../lib/admin-api.js';
 
 import { RobustMQError, isRobustMQError, type ErrorCode } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
@@ -253,10 +247,7 @@ function passwordPath(rest: string): string {
 function banPath(rest: string): { kind: BanKind; value: string } {
   const slash = rest.indexOf('/');
   if (slash <= 0 || slash === rest.length - 1) {
-    throw new RobustMQError(
-      'RMQ_ERR_INVALID_ARGUMENT',
-      'the path is /api/v1/blacklist/{clientid|username|ip}/{value}',
-    );
+    throw new RobustMQError('RMQ_ERR_INVALID_ARGUMENT', 'the path is /api/v1/blacklist/{clientid|username|ip}/{value}');
   }
   return { kind: rest.slice(0, slash) as BanKind, value: rest.slice(slash + 1) };
 }

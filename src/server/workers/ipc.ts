@@ -23,13 +23,7 @@ export type AdminCall =
   | { method: 'describeClient' | 'kickClient'; clientId: string }
   | SecurityListCall;
 export type AdminResult =
-  | ClusterStatus
-  | Page<ClientInfo>
-  | ClientDetail
-  | Page<UserInfo>
-  | Page<AclRule>
-  | Page<BanInfo>
-  | undefined;
+  ClusterStatus | Page<ClientInfo> | ClientDetail | Page<UserInfo> | Page<AclRule> | Page<BanInfo> | undefined;
 
 /** Lists of users, ACL rules and bans, read from a worker's copy (the one authentication will use). */
 export type SecurityListCall =

@@ -40,12 +40,12 @@ process.on('message', (msg: ToWorker, handle?: net.Socket) => {
         : isSecurityList(call)
           ? securityList(b, call)
           : call.method === 'clusterStatus'
-          ? b.admin.clusterStatus()
-          : call.method === 'listClients'
-            ? b.admin.listClients(call.filter)
-            : call.method === 'describeClient'
-              ? b.admin.describeClient(call.clientId)
-              : b.admin.kickClient(call.clientId).then(() => undefined);
+            ? b.admin.clusterStatus()
+            : call.method === 'listClients'
+              ? b.admin.listClients(call.filter)
+              : call.method === 'describeClient'
+                ? b.admin.describeClient(call.clientId)
+                : b.admin.kickClient(call.clientId).then(() => undefined);
       run.then(
         (result) => send({ t: 'admin', id: msg.id, result }),
         (err: unknown) =>
