@@ -162,6 +162,31 @@ describe('SecurityStore and the admin operations over it', () => {
     await rejects(admin.createBan({ kind: 'ip', value: '1.2.3.4/40' }), 'RMQ_ERR_INVALID_ARGUMENT');
   });
 
+  it('ipBan: an exact address or a CIDR range holds the client address (v4, v6, v4-mapped); ended bans do not', () => {
+    let now = 1_000;
+    const store = new SecurityStore(new MemoryStorage(), () => now);
+    const put = (value: string, until?: number) =>
+      store.apply({ op: 'putBan', ban: { kind: 'ip', value, reason: value, createdAt: 1, until } });
+    put('10.0.0.0/8');
+    put('192.0.2.7');
+    put('2001:db8::/32', 2_000);
+    assert.equal(store.ipBan('10.200.3.4')?.value, '10.0.0.0/8');
+    assert.equal(store.ipBan('::ffff:10.1.1.1')?.value, '10.0.0.0/8');
+    assert.equal(store.ipBan('11.0.0.1'), undefined);
+    assert.equal(store.ipBan('192.0.2.7')?.value, '192.0.2.7');
+    assert.equal(store.ipBan('192.0.2.8'), undefined);
+    assert.equal(store.ipBan('2001:db8:1::5')?.value, '2001:db8::/32');
+    assert.equal(store.ipBan('not an address'), undefined);
+    now = 2_000;
+    assert.equal(store.ipBan('2001:db8:1::5'), undefined);
+    store.apply({ op: 'deleteBan', kind: 'ip', value: '10.0.0.0/8' });
+    assert.equal(store.ipBan('10.200.3.4'), undefined);
+    assert.deepEqual(
+      store.bans().map((b) => b.value),
+      ['192.0.2.7'],
+    );
+  });
+
   it('worker copies: changes reach onChange, and replace() makes another copy (and its storage) equal', async () => {
     const primary = new SecurityStore(new MemoryStorage());
     const changes: SecurityChange[] = [];

@@ -2,6 +2,7 @@
 // through to it on every change. The admin API and (later) authentication and authorization read
 // this copy, never the database, per call. Each change is also handed to `onChange`, which is how the
 // primary process of worker mode keeps every worker's copy equal to its own.
+import { BlockList, isIP } from 'node:net';
 import type { AclRecord, BanRecord, SecurityStorage, UserRecord } from '../storage/storage-adapter.js';
 
 export type SecurityChange =
@@ -31,6 +32,8 @@ export class SecurityStore {
   private readonly banMap = new Map<string, BanRecord>();
   /** ACL rules sorted in evaluation order; rebuilt on the first read after a change. */
   private aclOrder: AclRecord[] | null = [];
+  /** The ip bans as BlockLists (all of them, and one per ban); rebuilt on the first lookup after a change. */
+  private ipLists: { all: BlockList; each: [BanRecord, BlockList][] } | null = null;
   /** Told of every change after it is applied here (worker mode: forwarded to the workers). */
   onChange?: (change: SecurityChange) => void;
 
@@ -53,6 +56,7 @@ export class SecurityStore {
     for (const r of acls) this.aclMap.set(r.id, r);
     for (const b of bans) this.banMap.set(banKey(b.kind, b.value), b);
     this.aclOrder = null;
+    this.ipLists = null;
     this.removeEndedBans();
   }
 
@@ -80,10 +84,12 @@ export class SecurityStore {
         break;
       case 'putBan':
         this.banMap.set(banKey(change.ban.kind, change.ban.value), change.ban);
+        if (change.ban.kind === 'ip') this.ipLists = null;
         s.saveBan(change.ban);
         break;
       case 'deleteBan':
         this.banMap.delete(banKey(change.kind, change.value));
+        if (change.kind === 'ip') this.ipLists = null;
         s.deleteBan(change.kind, change.value);
         break;
     }
@@ -144,6 +150,39 @@ export class SecurityStore {
       return undefined;
     }
     return b;
+  }
+
+  /**
+   * The ban in force whose address or CIDR range holds `address` (IPv4-mapped IPv6 addresses match
+   * IPv4 ranges), for the authentication feature to look up at CONNECT; undefined when none.
+   */
+  ipBan(address: string): BanRecord | undefined {
+    const family = isIP(address);
+    if (family === 0) return undefined;
+    const type = family === 4 ? 'ipv4' : 'ipv6';
+    this.ipLists ??= this.buildIpLists();
+    if (!this.ipLists.all.check(address, type)) return undefined;
+    for (const [ban, list] of this.ipLists.each) {
+      if (list.check(address, type) && this.ban('ip', ban.value)) return ban;
+    }
+    return undefined;
+  }
+
+  private buildIpLists(): { all: BlockList; each: [BanRecord, BlockList][] } {
+    const all = new BlockList();
+    const each: [BanRecord, BlockList][] = [];
+    for (const ban of this.banMap.values()) {
+      if (ban.kind !== 'ip') continue;
+      const one = new BlockList();
+      const [address, prefix] = ban.value.split('/') as [string, string | undefined];
+      const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+      for (const list of [all, one]) {
+        if (prefix === undefined) list.addAddress(address, type);
+        else list.addSubnet(address, Number(prefix), type);
+      }
+      each.push([ban, one]);
+    }
+    return { all, each };
   }
 
   /** Bans in force, by kind then value; ended ones are removed here and in storage. */
