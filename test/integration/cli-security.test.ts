@@ -90,7 +90,7 @@ describe('robustmq-cli user against a broker with sqlite storage', () => {
     const e = await cli(['user', 'create', 'carol', '--password-stdin', '--server', admin], '');
     assert.equal(e.code, 2);
     assert.match(e.stderr, /empty password/);
-    const users = json<{ users: UserRow[] }>(await cli(['user', 'list', '--json', '--server', admin]));
+    const users = (await (await fetch(`${rest}/api/v1/users`)).json()) as { users: UserRow[] };
     assert.ok(!users.users.some((u) => u.username === 'carol'));
   });
 
@@ -115,7 +115,7 @@ describe('robustmq-cli user against a broker with sqlite storage', () => {
     child.proc.stdin!.end();
     assert.equal((await child.exited(30_000)).code, 0, out);
     assert.ok(!out.includes(SECRETS[5]!), out);
-    json(await cli(['user', 'delete', 'tty-user', '--json', '--server', admin]));
+    assert.equal((await fetch(`${rest}/api/v1/users/tty-user`, { method: 'DELETE' })).status, 204);
   });
 
   it('user list: a table (username, superuser, created at) and --json, in username order, paged', async () => {
@@ -208,9 +208,11 @@ describe('robustmq-cli user against a broker with sqlite storage', () => {
     const until = Date.now() + 3_600_000;
     const ban = await post(`${rest}/api/v1/blacklist`, { kind: 'clientid', value: 'x/y', reason: 'r', untilMs: until });
     assert.equal(ban.status, 201);
-    const users = json<{ users: UserRow[] }>(await cli(['user', 'list', '--json', '--server', admin]));
-    const rules = json<{ rules: AclRow[] }>(await cli(['acl', 'list', '--json', '--server', admin]));
-    const bans = json<{ bans: BanRow[] }>(await cli(['blacklist', 'list', '--json', '--server', admin]));
+    // before: over REST (the same documents the CLI prints with --json); after: with the CLI
+    const get = async <T>(path: string) => (await (await fetch(`${rest}${path}`)).json()) as T;
+    const users = await get<{ users: UserRow[] }>('/api/v1/users');
+    const rules = await get<{ rules: AclRow[] }>('/api/v1/acls');
+    const bans = await get<{ bans: BanRow[] }>('/api/v1/blacklist');
     assert.equal(users.users.length, 2);
     assert.equal(rules.rules.length, 2);
     assert.equal(bans.bans.length, 2);
