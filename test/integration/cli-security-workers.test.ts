@@ -94,4 +94,34 @@ describe('robustmq-cli user, acl, blacklist with --workers 2 --storage memory', 
     );
     assert.ok(!(server.child.lines.join('\n') + server.child.stderr()).includes(SECRET));
   });
+
+  it('a worker that is started again gets the whole copy before it serves: lists read from it are complete', async () => {
+    const rest = server.rest;
+    const get = async <T>(path: string) => (await (await fetch(`${rest}${path}`)).json()) as T;
+    const before = {
+      users: await get<{ users: UserRow[] }>('/api/v1/users'),
+      rules: await get<{ rules: AclRow[] }>('/api/v1/acls'),
+      bans: await get<{ bans: BanRow[] }>('/api/v1/blacklist'),
+    };
+    assert.equal(before.users.users.length, 1);
+    // worker 0 (the one lists are read from while it runs) is killed; the primary starts it again
+    const started = (l: string) => l.includes('RobustMQ worker started') && l.includes('"worker":0');
+    const first = JSON.parse(await server.child.line(started, 5000, 'worker 0 started')) as { pid: number };
+    process.kill(first.pid, 'SIGKILL');
+    let again: { pid: number } | undefined;
+    for (let i = 0; i < 200 && !again; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const line = server.child.lines.filter(started).at(-1);
+      const parsed = line ? (JSON.parse(line) as { pid: number }) : undefined;
+      if (parsed && parsed.pid !== first.pid) again = parsed;
+    }
+    assert.ok(again, 'worker 0 was not started again');
+    // /health/ready says every worker runs: lists come from worker 0 again
+    for (let i = 0; i < 100 && (await fetch(`${rest}/health/ready`)).status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(json(await cli(['user', 'list', '--json', '--server', server.admin])), before.users);
+    assert.deepEqual(await get('/api/v1/acls'), before.rules);
+    assert.deepEqual(await get('/api/v1/blacklist'), before.bans);
+  });
 });
