@@ -20,6 +20,8 @@ export const ErrorCodes = {
   RMQ_ERR_CLIENT_NOT_FOUND: 'no client with this id is connected',
   RMQ_ERR_NOT_FOUND: 'no such route in the admin REST API',
   RMQ_ERR_UNSUPPORTED: 'the operation is not available in this configuration',
+  RMQ_ERR_CONTEXT_NOT_FOUND: 'no robustmq-cli context with this name',
+  RMQ_ERR_CONFIG_KEY: 'the configuration key is unknown or cannot be changed while the broker runs',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
