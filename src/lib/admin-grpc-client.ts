@@ -8,6 +8,8 @@ import type {
   ClientFilter,
   ClientInfo,
   ClusterStatus,
+  ConfigEntry,
+  ConfigValue,
   CreateTopicRequest,
   Page,
   TopicFilter,
@@ -31,6 +33,16 @@ type Unary = (
   options: grpc.CallOptions,
   cb: (err: grpc.ServiceError | null, res: unknown) => void,
 ) => void;
+
+interface WireConfigEntry {
+  key: string;
+  valueJson: string;
+  runtime: boolean;
+}
+
+function fromWireConfigEntry(e: WireConfigEntry): ConfigEntry {
+  return { key: e.key, value: JSON.parse(e.valueJson) as ConfigValue, runtime: e.runtime };
+}
 
 export class AdminGrpcClient implements AdminApi {
   private readonly client: grpc.Client;
@@ -94,6 +106,15 @@ export class AdminGrpcClient implements AdminApi {
 
   async deleteTopic(name: string): Promise<void> {
     await this.call<unknown>('deleteTopic', { name });
+  }
+
+  async getConfig(key?: string): Promise<ConfigEntry[]> {
+    const res = await this.call<{ entries: WireConfigEntry[] }>('getConfig', { key: key ?? '' });
+    return res.entries.map(fromWireConfigEntry);
+  }
+
+  async setConfig(key: string, value: string): Promise<ConfigEntry> {
+    return fromWireConfigEntry(await this.call<WireConfigEntry>('setConfig', { key, value }));
   }
 
   async close(): Promise<void> {

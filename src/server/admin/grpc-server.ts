@@ -1,7 +1,7 @@
 // The admin gRPC endpoint: serves robustmq.admin.v1.AdminService (proto/admin.proto) from an
 // AdminApi. Errors travel as gRPC status codes with the RMQ_ERR_* code in the trailing metadata.
 import * as grpc from '@grpc/grpc-js';
-import type { AdminApi, ClientFilter, TopicFilter } from '../../lib/admin-api.js';
+import type { AdminApi, ClientFilter, ConfigEntry, TopicFilter } from '../../lib/admin-api.js';
 
 /** CreateTopicRequest as proto-loader hands it over. */
 interface WireCreateTopic {
@@ -60,6 +60,12 @@ export class AdminGrpcServer {
         await api.deleteTopic(req.name);
         return {};
       }),
+      GetConfig: this.unary('GetConfig', async (req: { key: string }) => ({
+        entries: (await api.getConfig(req.key || undefined)).map(toWireConfigEntry),
+      })),
+      SetConfig: this.unary('SetConfig', async (req: { key: string; value: string }) =>
+        toWireConfigEntry(await api.setConfig(req.key, req.value)),
+      ),
     });
     const address = this.host.includes(':')
       ? `[${this.host}]:${this.requestedPort}`
@@ -129,4 +135,11 @@ const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
   RMQ_ERR_TOPIC_NOT_FOUND: grpc.status.NOT_FOUND,
   RMQ_ERR_CLIENT_NOT_FOUND: grpc.status.NOT_FOUND,
   RMQ_ERR_UNSUPPORTED: grpc.status.FAILED_PRECONDITION,
+  RMQ_ERR_CONFIG_KEY: grpc.status.INVALID_ARGUMENT,
+  RMQ_ERR_CONFIG_INVALID: grpc.status.INVALID_ARGUMENT,
 };
+
+/** ConfigEntry on the wire: the value as JSON text (proto3 has no plain "any JSON value" scalar). */
+function toWireConfigEntry(e: ConfigEntry): { key: string; valueJson: string; runtime: boolean } {
+  return { key: e.key, valueJson: JSON.stringify(e.value), runtime: e.runtime };
+}

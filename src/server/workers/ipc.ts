@@ -1,14 +1,15 @@
 // The messages between the primary process and its workers over Node's IPC channel (advanced
 // serialization, so Buffers travel as they are). Sockets travel as the handle of a 'conn' message.
-import type { ClientDetail, ClientFilter, ClientInfo, ClusterStatus, Page } from '../../lib/admin-api.js';
+import type { ClientDetail, ClientFilter, ClientInfo, ClusterStatus, ConfigEntry, Page } from '../../lib/admin-api.js';
 import type { BrokerConfig } from '../../lib/config.js';
 import type { WorkerRole } from '../broker.js';
 
 export type AdminCall =
   | { method: 'clusterStatus' }
   | { method: 'listClients'; filter: ClientFilter }
-  | { method: 'describeClient' | 'kickClient'; clientId: string };
-export type AdminResult = ClusterStatus | Page<ClientInfo> | ClientDetail | undefined;
+  | { method: 'describeClient' | 'kickClient'; clientId: string }
+  | { method: 'setConfig'; key: string; value: string };
+export type AdminResult = ClusterStatus | Page<ClientInfo> | ClientDetail | ConfigEntry | undefined;
 
 export type ToWorker =
   | { t: 'init'; config: BrokerConfig; role: WorkerRole }

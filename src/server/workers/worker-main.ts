@@ -43,7 +43,9 @@ process.on('message', (msg: ToWorker, handle?: net.Socket) => {
             ? b.admin.listClients(call.filter)
             : call.method === 'describeClient'
               ? b.admin.describeClient(call.clientId)
-              : b.admin.kickClient(call.clientId).then(() => undefined);
+              : call.method === 'setConfig'
+                ? b.admin.setConfig(call.key, call.value)
+                : b.admin.kickClient(call.clientId).then(() => undefined);
       run.then(
         (result) => send({ t: 'admin', id: msg.id, result }),
         (err: unknown) =>

@@ -13,6 +13,7 @@ import type {
   ClientFilter,
   ClientInfo,
   ClusterStatus,
+  ConfigEntry,
   NodeStatus,
   Page,
   TopicInfo,
@@ -23,7 +24,8 @@ import { RobustMQError, type ErrorCode } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { AdminGrpcServer } from '../admin/grpc-server.js';
 import { RestServer } from '../admin/rest-server.js';
-import { pageSize } from '../admin/admin-service.js';
+import { hostPort, pageSize } from '../admin/admin-service.js';
+import { getConfig, setConfig } from '../admin/admin-config.js';
 import { ownerOf, peekConnect } from './client-owner.js';
 import type { AdminCall, AdminResult, FromWorker, ToWorker } from './ipc.js';
 
@@ -369,6 +371,9 @@ export class WorkerPrimary implements AdminApi {
           storageEngine: this.config.storage.engine,
           mqttAddress: `${this.config.mqtt.bind}:${this.port}`,
           workers: this.slots.length,
+          pid: process.pid,
+          adminGrpcAddress: this.adminGrpc ? hostPort(this.config.admin.grpc_bind, this.adminGrpc.port) : '',
+          restAddress: this.adminRest ? hostPort(this.config.admin.http_bind, this.adminRest.port) : '',
         },
       ],
     };
@@ -416,6 +421,21 @@ export class WorkerPrimary implements AdminApi {
 
   deleteTopic(name: string): Promise<void> {
     return this.describeTopic(name).then(() => undefined);
+  }
+
+  /** The primary's copy: the configuration every worker started with, and every change since. */
+  async getConfig(key?: string): Promise<ConfigEntry[]> {
+    return getConfig(this, key);
+  }
+
+  /**
+   * Checked and applied here first (the primary's log level and connect timeout; a bad value reaches
+   * no worker, and a worker started again later gets the changed config), then in every running worker.
+   */
+  async setConfig(key: string, value: string): Promise<ConfigEntry> {
+    const entry = setConfig(this, key, value);
+    await this.askAll({ method: 'setConfig', key, value });
+    return entry;
   }
 
   async close(): Promise<void> {}
