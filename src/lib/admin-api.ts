@@ -32,6 +32,7 @@ export interface NodeStatus {
 
 export interface ClusterStatus {
   clusterName: string;
+  /** The node that answered comes first. */
   nodes: NodeStatus[];
 }
 
