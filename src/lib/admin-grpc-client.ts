@@ -139,7 +139,7 @@ export class AdminGrpcClient implements AdminApi {
           : (/\b(E[A-Z]{4,})\b/.exec(err.details)?.[1] ?? 'unavailable');
       return new RobustMQError(
         'RMQ_ERR_UNREACHABLE',
-        `cannot reach the admin endpoint at ${this.address} (${why}); is the broker running? Set --server or ROBUSTMQ_SERVER`,
+        `cannot reach the admin endpoint at ${this.address} (${why}); is the broker running? Choose the target with --server, ROBUSTMQ_SERVER or a context (robustmq-cli context list)`,
         { cause: err },
       );
     }

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanEnv, freePort, spawnChild, type Child } from './child.js';
@@ -87,4 +88,23 @@ export async function startCliBroker(args: string[] = [], env: Record<string, st
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Milliseconds until the broker closes a TCP connection that never sends CONNECT. */
+export function closedWithoutConnect(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(Date.now() - started));
+    setTimeout(() => {
+      socket.destroy();
+      reject(new Error('not closed within 8 s'));
+    }, 8000).unref();
+  });
+}
+
+/** Debug lines (pino level 20) in the broker's output that mention `text`. */
+export function debugLines(b: CliBroker, text: string): string[] {
+  return b.child.lines.filter((l) => l.includes('"level":20') && l.includes(text));
 }

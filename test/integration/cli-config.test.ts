@@ -1,12 +1,11 @@
 // `robustmq-cli config get|set` and /api/v1/config against a broker started by the test: the
 // effective configuration (table and JSON, secrets redacted), runtime changes that really take
 // effect (a second client refused, debug lines appearing, a shorter session queue, a shorter connect
-// timeout), bad values and keys refused with the schema's message, and worker mode (the change
-// reaches the primary and every worker).
+// timeout), bad values and keys refused with the schema's message (worker mode
+// is in cli-config-workers.test.ts).
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { jsonOf, runCli, startCliBroker, type CliBroker } from '../helpers/cli.js';
+import { closedWithoutConnect, debugLines, jsonOf, runCli, startCliBroker, type CliBroker } from '../helpers/cli.js';
 import { connect, delay, until, type TestClient } from '../helpers/clients.js';
 
 interface Entry {
@@ -16,25 +15,6 @@ interface Entry {
 }
 
 const PG_URL = 'postgres://rmq:hunter2@127.0.0.1:1/robustmq';
-
-/** Milliseconds until the broker closes a TCP connection that never sends CONNECT. */
-function closedWithoutConnect(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const socket = net.connect(port, '127.0.0.1');
-    socket.on('error', () => {});
-    socket.on('close', () => resolve(Date.now() - started));
-    setTimeout(() => {
-      socket.destroy();
-      reject(new Error('not closed within 8 s'));
-    }, 8000).unref();
-  });
-}
-
-/** Debug lines (pino level 20) in the broker's output that mention `text`. */
-function debugLines(b: CliBroker, text: string): string[] {
-  return b.child.lines.filter((l) => l.includes('"level":20') && l.includes(text));
-}
 
 describe('robustmq-cli config get|set against a running broker', () => {
   let b: CliBroker;
@@ -232,50 +212,5 @@ describe('robustmq-cli config get|set against a running broker', () => {
     const ok = await put('session.queue_qos0', { value: false });
     assert.equal(ok.status, 200);
     assert.equal(((await ok.json()) as Entry).value, false);
-  });
-});
-
-describe('robustmq-cli config set with worker processes (node.workers = 2)', () => {
-  let b: CliBroker;
-  const clients: TestClient[] = [];
-  const cli = (args: string[]) => runCli([...args, '--server', b.admin]);
-
-  before(async () => {
-    b = await startCliBroker(['--workers', '2', '--log-level', 'info']);
-  });
-
-  after(async () => {
-    for (const c of clients) await c.end(true);
-    await b?.stop();
-  });
-
-  it('node.log_level reaches every worker: debug lines from both', async () => {
-    assert.equal((await cli(['config', 'set', 'node.log_level', 'debug'])).code, 0);
-    // client ids are spread over the workers by hash: enough of them reach both
-    for (let i = 0; i < 8; i++) clients.push(await connect(b.mqttPort, { clientId: `wk-${i}` }));
-    await until(
-      () => {
-        const workers = new Set(
-          debugLines(b, 'client connected').map((l) => (JSON.parse(l) as { worker?: number }).worker),
-        );
-        return workers.has(0) && workers.has(1);
-      },
-      5000,
-      'debug lines from worker 0 and worker 1',
-    );
-    assert.equal(jsonOf<Entry>(await cli(['config', 'get', 'node.log_level', '--json'])).value, 'debug');
-  });
-
-  it('mqtt.connect_timeout_ms reaches the primary, which holds connections until their CONNECT', async () => {
-    assert.equal((await cli(['config', 'set', 'mqtt.connect_timeout_ms', '1000'])).code, 0);
-    const ms = await closedWithoutConnect(b.mqttPort);
-    assert.ok(ms >= 900 && ms < 3000, `closed after ${ms} ms`);
-  });
-
-  it('a bad value changes nothing', async () => {
-    const r = await cli(['config', 'set', 'limits.max_queued_messages', '0']);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /RMQ_ERR_CONFIG_INVALID/);
-    assert.equal(jsonOf<Entry>(await cli(['config', 'get', 'limits.max_queued_messages', '--json'])).value, 1000);
   });
 });

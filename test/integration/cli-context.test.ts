@@ -1,9 +1,9 @@
 // robustmq-cli's targets: contexts kept in a temp XDG_CONFIG_HOME (add, use, list, remove; file mode
 // 0600; tokens never printed), the target each admin command resolves (--server, ROBUSTMQ_SERVER,
 // --context, the current context, the default) really used against a broker started by the test and
-// a dead port, the context's token sent only to its own server, and `server status` up and down.
+// a dead port, and the context's token sent only to its own server.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -20,7 +20,7 @@ interface ContextRow {
   current: boolean;
 }
 
-describe('robustmq-cli context and server status', () => {
+describe('robustmq-cli context', () => {
   let home: string;
   let env: Record<string, string>;
   let broker: CliBroker;
@@ -146,57 +146,6 @@ describe('robustmq-cli context and server status', () => {
     const status = await cli(['server', 'status', '--json', '--timeout', '2']);
     assert.equal(JSON.parse(status.stdout).server, '127.0.0.1:1228');
   });
-
-  it('server status: a record of the node for people, exit 0', async () => {
-    const r = await cli(['server', 'status', '--server', broker.admin]);
-    assert.equal(r.code, 0, r.stderr);
-    for (const [field, value] of [
-      ['status', 'running'],
-      ['server', broker.admin],
-      ['mqtt', `127.0.0.1:${broker.mqttPort}`],
-      ['admin grpc', broker.admin],
-      ['rest', broker.rest.replace('http://', '')],
-      ['storage', 'memory'],
-      ['connections', '1'],
-      ['workers', '1'],
-    ]) {
-      assert.match(r.stdout, new RegExp(`│ ${field} +│ ${value} +│`), `${field} ${value} in\n${r.stdout}`);
-    }
-    assert.match(r.stdout, /│ version +│ \d+\.\d+\.\d+/);
-    assert.match(r.stdout, /│ pid +│ \d+ +│/);
-  });
-
-  it('server status --json: the node with its pid, uptime and listeners', async () => {
-    const doc = jsonOf<{ status: string; node: Record<string, unknown> }>(
-      await cli(['server', 'status', '--server', broker.admin, '--json']),
-    );
-    assert.equal(doc.status, 'running');
-    const n = doc.node;
-    assert.equal(n.pid, broker.child.proc.pid);
-    assert.ok(typeof n.uptimeMs === 'number' && n.uptimeMs > 0);
-    assert.equal(n.mqttAddress, `127.0.0.1:${broker.mqttPort}`);
-    assert.equal(n.adminGrpcAddress, broker.admin);
-    assert.equal(n.restAddress, broker.rest.replace('http://', ''));
-    assert.equal(n.storageEngine, 'memory');
-    assert.equal(n.connections, 1);
-  });
-
-  it('server status of a broker that is not running: exit 3 with one line, and a JSON document with --json', async () => {
-    const r = await cli(['server', 'status', '--server', dead]);
-    assert.equal(r.code, 3);
-    assert.equal(r.stdout, '');
-    assert.match(
-      r.stderr,
-      new RegExp(`^Error: RMQ_ERR_UNREACHABLE: cannot reach the admin endpoint at ${dead} \\(ECONNREFUSED\\)`),
-    );
-    assert.equal(r.stderr.trim().split('\n').length, 1);
-    const j = await cli(['server', 'status', '--server', dead, '--json']);
-    assert.equal(j.code, 3);
-    const doc = JSON.parse(j.stdout) as { status: string; server: string; error: { code: string } };
-    assert.equal(doc.status, 'unreachable');
-    assert.equal(doc.server, dead);
-    assert.equal(doc.error.code, 'RMQ_ERR_UNREACHABLE');
-  });
 });
 
 describe('robustmq-cli sends a context token to that context server only', () => {
@@ -264,6 +213,35 @@ describe('robustmq-cli sends a context token to that context server only', () =>
       assert.deepEqual(otherSeen, ['', '']);
     } finally {
       other.forceShutdown();
+    }
+  });
+});
+
+describe('robustmq-cli with a context file that is not JSON', () => {
+  it('says which file, never writes over it, and still runs with --server', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'rmq-cli-home-'));
+    const env = { HOME: home, XDG_CONFIG_HOME: join(home, 'config') };
+    const file = join(home, 'config', 'robustmq', 'contexts.json');
+    mkdirSync(join(home, 'config', 'robustmq'), { recursive: true });
+    writeFileSync(file, '{"contexts": {"prod": ');
+    try {
+      for (const args of [
+        ['context', 'list'],
+        ['context', 'add', 'x', '--server', '127.0.0.1:1'],
+        ['cluster', 'status'],
+      ]) {
+        const r = await runCli(args, env);
+        assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+        assert.match(
+          r.stderr,
+          new RegExp(`^Error: RMQ_ERR_CONFIG_FILE: cannot use the CLI context file ${file}: .*fix or remove`),
+        );
+      }
+      assert.equal(readFileSync(file, 'utf8'), '{"contexts": {"prod": ');
+      const dead = `127.0.0.1:${await freePort()}`;
+      assert.equal((await runCli(['cluster', 'status', '--server', dead], env)).code, 3);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });

@@ -45,6 +45,8 @@ export function checkServerAddress(server: string): void {
 /** The context file. Nothing is written until a change is made. */
 export class ContextStore {
   private readonly conf: Conf<StoreShape>;
+  /** Why the file could not be parsed at the last read (it is then never written over). */
+  private parseError?: Error;
 
   constructor() {
     try {
@@ -55,6 +57,16 @@ export class ContextStore {
         configFileMode: 0o600,
         // names may hold dots: keys are never read as paths
         accessPropertiesByDotNotation: false,
+        // a file that is not JSON is reported by read() with its path, not thrown from here without it
+        deserialize: (text) => {
+          this.parseError = undefined;
+          try {
+            return JSON.parse(text) as StoreShape;
+          } catch (err) {
+            this.parseError = err as Error;
+            return {};
+          }
+        },
       });
     } catch (err) {
       throw storeError(err);
@@ -67,11 +79,14 @@ export class ContextStore {
   }
 
   private read(): StoreShape {
+    let store: StoreShape;
     try {
-      return this.conf.store;
+      store = this.conf.store;
     } catch (err) {
       throw storeError(err, this.conf.path);
     }
+    if (this.parseError) throw storeError(this.parseError, this.conf.path);
+    return store;
   }
 
   /** Every context by name, in name order. */
@@ -129,7 +144,11 @@ export function unknownContext(name: string): RobustMQError {
 
 function storeError(err: unknown, file?: string): RobustMQError {
   const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-  return new RobustMQError('RMQ_ERR_CONFIG_FILE', `cannot use the CLI context file${file ? ` ${file}` : ''}: ${why}`, {
-    cause: err,
-  });
+  return new RobustMQError(
+    'RMQ_ERR_CONFIG_FILE',
+    `cannot use the CLI context file${file ? ` ${file}` : ''}: ${why}${file ? ' (fix or remove the file)' : ''}`,
+    {
+      cause: err,
+    },
+  );
 }

@@ -27,15 +27,20 @@ export function resolveTarget(input: TargetInput, store: () => ContextStore = ()
   if (input.server !== undefined && input.token !== undefined && input.context === undefined) {
     return { server: input.server, token: input.token };
   }
-  const contexts = store();
   let name = input.context;
   let context: CliContext | undefined;
   if (name !== undefined) {
-    context = contexts.get(name);
+    context = store().get(name);
     if (!context) throw unknownContext(name);
   } else {
-    name = contexts.currentName();
-    context = name === undefined ? undefined : contexts.get(name);
+    try {
+      const contexts = store();
+      name = contexts.currentName();
+      context = name === undefined ? undefined : contexts.get(name);
+    } catch (err) {
+      // a context file that cannot be read matters only when it would name the server
+      if (input.server === undefined) throw err;
+    }
   }
   const server = input.server ?? context?.server ?? DEFAULT_ADMIN_SERVER;
   const token = input.token ?? (context && context.server === server ? context.token : undefined);
