@@ -17,9 +17,27 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `robustmq-cli ...args` to its end, with no ROBUSTMQ_* variables but those in `env`. */
+let isolatedConfigHome: string | undefined;
+
+/** An empty XDG_CONFIG_HOME for this test process: the user's own CLI contexts never take part. */
+function configHome(): string {
+  if (!isolatedConfigHome) {
+    const dir = mkdtempSync(join(tmpdir(), 'rmq-cli-xdg-'));
+    isolatedConfigHome = dir;
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return isolatedConfigHome;
+}
+
+/**
+ * Runs `robustmq-cli ...args` to its end, with no ROBUSTMQ_* variables but those in `env`, and an
+ * empty XDG_CONFIG_HOME unless `env` names one.
+ */
 export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  const child = spawnChild(process.execPath, [CLI_RUN, ...args], { env: cleanEnv(env), timeoutMs: 30_000 });
+  const child = spawnChild(process.execPath, [CLI_RUN, ...args], {
+    env: cleanEnv({ XDG_CONFIG_HOME: configHome(), ...env }),
+    timeoutMs: 30_000,
+  });
   child.proc.stdin!.end();
   const exit = await child.exited(30_000);
   return { code: exit.code, stdout: child.lines.join('\n'), stderr: child.stderr() };
