@@ -22,10 +22,17 @@ export interface NodeStatus {
   mqttAddress: string;
   /** Processes serving the node's clients (node.workers). */
   workers: number;
+  /** Process id of the node (the primary process with workers). */
+  pid: number;
+  /** The admin gRPC endpoint, host:port ('' when it is off). */
+  adminGrpcAddress: string;
+  /** The admin REST endpoint, host:port ('' when it is off). */
+  restAddress: string;
 }
 
 export interface ClusterStatus {
   clusterName: string;
+  /** The node that answered comes first. */
   nodes: NodeStatus[];
 }
 
@@ -207,6 +214,19 @@ export interface BanFilter {
   pageToken?: string;
 }
 
+/** A configuration value: what the TOML file holds for the key. */
+export type ConfigValue = string | number | boolean | string[];
+
+/** One key of the configuration the broker runs with. */
+export interface ConfigEntry {
+  /** section.key, e.g. limits.max_queued_messages. */
+  key: string;
+  /** Secrets (passwords, tokens, connection strings) are "***" when set. */
+  value: ConfigValue;
+  /** Whether setConfig can change it while the broker runs. */
+  runtime: boolean;
+}
+
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
@@ -246,6 +266,14 @@ export interface AdminApi {
   listBans(filter?: BanFilter): Promise<Page<BanInfo>>;
   /** RMQ_ERR_BAN_NOT_FOUND when that kind and value is not banned. */
   deleteBan(kind: BanKind, value: string): Promise<void>;
+  /** Every key as the broker runs it, or one key; RMQ_ERR_CONFIG_KEY when there is no such key. */
+  getConfig(key?: string): Promise<ConfigEntry[]>;
+  /**
+   * Changes a runtime key (ConfigEntry.runtime) in the running broker only: the configuration file is
+   * not written. `value` is text read as the key's type, like a ROBUSTMQ_* variable. RMQ_ERR_CONFIG_KEY
+   * for an unknown key or one that needs a restart; RMQ_ERR_CONFIG_INVALID when the schema refuses the value.
+   */
+  setConfig(key: string, value: string): Promise<ConfigEntry>;
   /** Releases what the implementation holds (the gRPC channel); the broker is not stopped. */
   close(): Promise<void>;
 }

@@ -18,6 +18,8 @@ import type {
   ClientFilter,
   ClientInfo,
   ClusterStatus,
+  ConfigEntry,
+  ConfigValue,
   CreateTopicRequest,
   Page,
   TopicFilter,
@@ -41,6 +43,16 @@ type Unary = (
   options: grpc.CallOptions,
   cb: (err: grpc.ServiceError | null, res: unknown) => void,
 ) => void;
+
+interface WireConfigEntry {
+  key: string;
+  valueJson: string;
+  runtime: boolean;
+}
+
+function fromWireConfigEntry(e: WireConfigEntry): ConfigEntry {
+  return { key: e.key, value: JSON.parse(e.valueJson) as ConfigValue, runtime: e.runtime };
+}
 
 export class AdminGrpcClient implements AdminApi {
   private readonly client: grpc.Client;
@@ -172,6 +184,15 @@ export class AdminGrpcClient implements AdminApi {
     await this.call<unknown>('deleteBan', { kind, value });
   }
 
+  async getConfig(key?: string): Promise<ConfigEntry[]> {
+    const res = await this.call<{ entries: WireConfigEntry[] }>('getConfig', { key: key ?? '' });
+    return res.entries.map(fromWireConfigEntry);
+  }
+
+  async setConfig(key: string, value: string): Promise<ConfigEntry> {
+    return fromWireConfigEntry(await this.call<WireConfigEntry>('setConfig', { key, value }));
+  }
+
   async close(): Promise<void> {
     this.client.close();
   }
@@ -194,7 +215,7 @@ export class AdminGrpcClient implements AdminApi {
           : (/\b(E[A-Z]{4,})\b/.exec(err.details)?.[1] ?? 'unavailable');
       return new RobustMQError(
         'RMQ_ERR_UNREACHABLE',
-        `cannot reach the admin endpoint at ${this.address} (${why}); is the broker running? Set --server or ROBUSTMQ_SERVER`,
+        `cannot reach the admin endpoint at ${this.address} (${why}); is the broker running? Choose the target with --server, ROBUSTMQ_SERVER or a context (robustmq-cli context list)`,
         { cause: err },
       );
     }

@@ -24,6 +24,8 @@ export const ErrorCodes = {
   RMQ_ERR_USER_NOT_FOUND: 'no user with this username exists',
   RMQ_ERR_ACL_NOT_FOUND: 'no ACL rule with this id exists',
   RMQ_ERR_BAN_NOT_FOUND: 'this client id, username or IP address is not banned',
+  RMQ_ERR_CONTEXT_NOT_FOUND: 'no robustmq-cli context with this name',
+  RMQ_ERR_CONFIG_KEY: 'the configuration key is unknown or cannot be changed while the broker runs',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

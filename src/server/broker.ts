@@ -169,6 +169,11 @@ export class Broker implements MeshHost {
     return this.adminGrpc?.port ?? 0;
   }
 
+  /** The admin REST port actually bound (0 when it is off). */
+  get restPort(): number {
+    return this.adminRest?.port ?? 0;
+  }
+
   /** The TCP port actually bound (useful with port 0 in tests). */
   get mqttPort(): number {
     return this.worker?.mqttPort ?? this.listeners[0]?.port ?? 0;

@@ -1,5 +1,6 @@
 // `robustmq-cli cluster status`: nodes, version, uptime, connections, message counters, storage.
-import { renderRecord, renderTable, formatDuration } from '../../lib/cli/render.js';
+import { renderRecord, renderTable } from '../../lib/cli/render.js';
+import { nodeColumns } from '../../lib/cli/render-node.js';
 import { AdminCommand } from '../../lib/cli/admin-command.js';
 import type { NodeStatus } from '../../lib/admin-api.js';
 
@@ -28,21 +29,21 @@ export default class ClusterStatus extends AdminCommand<typeof ClusterStatus> {
       );
       const nodes = renderTable(
         status.nodes,
-        [
-          { header: 'node', value: (n) => n.name },
-          { header: 'version', value: (n) => n.version },
-          { header: 'uptime', value: (n) => formatDuration(n.uptimeMs) },
-          { header: 'mqtt', value: (n) => n.mqttAddress },
-          { header: 'connections', value: (n) => n.connections },
-          { header: 'sessions', value: (n) => n.sessions },
-          { header: 'subscriptions', value: (n) => n.subscriptions },
-          { header: 'retained', value: (n) => n.retained },
-          { header: 'msgs in', value: (n) => n.messagesReceived },
-          { header: 'msgs out', value: (n) => n.messagesSent },
-          { header: 'dropped', value: (n) => n.messagesDropped },
-          { header: 'storage', value: (n) => n.storageEngine },
-          { header: 'workers', value: (n) => n.workers },
-        ],
+        nodeColumns([
+          'node',
+          'version',
+          'uptime',
+          'mqtt',
+          'connections',
+          'sessions',
+          'subscriptions',
+          'retained',
+          'msgsIn',
+          'msgsOut',
+          'dropped',
+          'storage',
+          'workers',
+        ]),
         this.color,
       );
       return `${head}\n${nodes}`;

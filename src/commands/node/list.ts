@@ -1,6 +1,7 @@
 // `robustmq-cli node list`: the nodes of the cluster, one row each.
 import { AdminCommand } from '../../lib/cli/admin-command.js';
-import { formatDuration, renderTable } from '../../lib/cli/render.js';
+import { renderTable } from '../../lib/cli/render.js';
+import { nodeColumns } from '../../lib/cli/render-node.js';
 
 export default class NodeList extends AdminCommand<typeof NodeList> {
   static override summary = 'List the nodes of the cluster: address, version, uptime, connections, workers.';
@@ -11,16 +12,7 @@ export default class NodeList extends AdminCommand<typeof NodeList> {
     this.output({ nodes }, () =>
       renderTable(
         nodes,
-        [
-          { header: 'node', value: (n) => n.name },
-          { header: 'mqtt', value: (n) => n.mqttAddress },
-          { header: 'version', value: (n) => n.version },
-          { header: 'uptime', value: (n) => formatDuration(n.uptimeMs) },
-          { header: 'connections', value: (n) => n.connections },
-          { header: 'sessions', value: (n) => n.sessions },
-          { header: 'workers', value: (n) => n.workers },
-          { header: 'storage', value: (n) => n.storageEngine },
-        ],
+        nodeColumns(['node', 'mqtt', 'version', 'uptime', 'connections', 'sessions', 'workers', 'storage']),
         this.color,
       ),
     );

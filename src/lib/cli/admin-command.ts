@@ -7,6 +7,7 @@ import type { AdminApi } from '../admin-api.js';
 import { AdminGrpcClient, DEFAULT_ADMIN_SERVER } from '../admin-grpc-client.js';
 import { isRobustMQError, type RobustMQError } from '../errors.js';
 import { renderJson, renderYaml, type OutputFormat } from './render.js';
+import { resolveTarget } from './target.js';
 import { usageErrorLine } from './usage-error.js';
 
 export const EXIT = { ok: 0, server: 1, usage: 2, unreachable: 3 } as const;
@@ -18,8 +19,13 @@ export type AdminFlags<T extends typeof Command> = Interfaces.InferredFlags<
 export abstract class AdminCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
     server: Flags.string({
-      summary: `Admin endpoint of the broker or cluster, host:port (default ${DEFAULT_ADMIN_SERVER}).`,
+      summary: `Admin endpoint of the broker or cluster, host:port (default: the current context's, else ${DEFAULT_ADMIN_SERVER}).`,
       env: 'ROBUSTMQ_SERVER',
+      helpGroup: 'GLOBAL',
+    }),
+    context: Flags.string({
+      summary: 'Use this saved context (see robustmq-cli context list) instead of the current one.',
+      env: 'ROBUSTMQ_CONTEXT',
       helpGroup: 'GLOBAL',
     }),
     output: Flags.string({
@@ -63,12 +69,23 @@ export abstract class AdminCommand<T extends typeof Command> extends Command {
     this.color = !flags['no-color'] && process.env.NO_COLOR === undefined && Boolean(process.stdout.isTTY);
   }
 
-  /** The AdminApi of the target: the admin gRPC endpoint named by --server or ROBUSTMQ_SERVER. */
+  /**
+   * The AdminApi of the target (target.ts): --server, ROBUSTMQ_SERVER, the context, 127.0.0.1:1228;
+   * the token from --token, ROBUSTMQ_TOKEN, or the context. An unknown --context: exit 2.
+   */
   protected adminApi(): AdminApi {
-    this.api ??= new AdminGrpcClient(this.flags.server ?? DEFAULT_ADMIN_SERVER, {
-      timeoutMs: this.flags.timeout * 1000,
-      token: this.flags.token,
-    });
+    if (this.api) return this.api;
+    let target;
+    try {
+      target = resolveTarget({ server: this.flags.server, token: this.flags.token, context: this.flags.context });
+    } catch (err) {
+      if (isRobustMQError(err) && err.code === 'RMQ_ERR_CONTEXT_NOT_FOUND') {
+        process.stderr.write(`Error: ${err.code}: ${err.message}\n`);
+        return this.exit(EXIT.usage);
+      }
+      throw err;
+    }
+    this.api = new AdminGrpcClient(target.server, { timeoutMs: this.flags.timeout * 1000, token: target.token });
     return this.api;
   }
 

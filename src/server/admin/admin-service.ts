@@ -8,6 +8,7 @@ import {
   type ClientDetail,
   type ClientInfo,
   type ClusterStatus,
+  type ConfigEntry,
   type CreateTopicRequest,
   type Page,
   type TopicFilter,
@@ -29,6 +30,7 @@ import { RobustMQError } from '../../lib/errors.js';
 import type { Broker } from '../broker.js';
 import type { Connection } from '../protocol/connection.js';
 import { RC } from '../protocol/reason-codes.js';
+import { getConfig, setConfig } from './admin-config.js';
 
 /** Page size from a request: default when absent or 0, an error when out of range. */
 export function pageSize(limit: number | undefined): number {
@@ -73,6 +75,9 @@ export class AdminService implements AdminApi {
           storageEngine: b.storage.engine,
           mqttAddress: `${b.config.mqtt.bind}:${b.mqttPort}`,
           workers: 1,
+          pid: process.pid,
+          adminGrpcAddress: b.adminPort ? hostPort(b.config.admin.grpc_bind, b.adminPort) : '',
+          restAddress: b.restPort ? hostPort(b.config.admin.http_bind, b.restPort) : '',
         },
       ],
     };
@@ -213,6 +218,19 @@ export class AdminService implements AdminApi {
 
   async close(): Promise<void> {}
 
+  async getConfig(key?: string): Promise<ConfigEntry[]> {
+    return getConfig(this.configHolder(), key);
+  }
+
+  async setConfig(key: string, value: string): Promise<ConfigEntry> {
+    return setConfig(this.configHolder(), key, value);
+  }
+
+  private configHolder() {
+    const b = this.broker;
+    return { config: b.config, log: b.log, sessionContext: b.sessions.ctx };
+  }
+
   private connected(): Connection[] {
     const out: Connection[] = [];
     for (const c of this.broker.connections) if (c.state === 'connected') out.push(c);
@@ -237,6 +255,11 @@ export class AdminService implements AdminApi {
       node: this.broker.nodeName,
     };
   }
+}
+
+/** host:port, an IPv6 host in brackets. */
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** The index of the first item whose key is after `after` (binary search: the list is sorted by key). */

@@ -6,6 +6,7 @@ import type {
   AdminApi,
   BanKind,
   ClientFilter,
+  ConfigEntry,
   CreateAclRequest,
   CreateUserRequest,
   TopicFilter,
@@ -118,6 +119,12 @@ export class AdminGrpcServer {
         await api.deleteBan(req.kind as BanKind, req.value);
         return {};
       }),
+      GetConfig: this.unary('GetConfig', async (req: { key: string }) => ({
+        entries: (await api.getConfig(req.key || undefined)).map(toWireConfigEntry),
+      })),
+      SetConfig: this.unary('SetConfig', async (req: { key: string; value: string }) =>
+        toWireConfigEntry(await api.setConfig(req.key, req.value)),
+      ),
     });
     const address = this.host.includes(':')
       ? `[${this.host}]:${this.requestedPort}`
@@ -191,4 +198,11 @@ const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
   RMQ_ERR_USER_NOT_FOUND: grpc.status.NOT_FOUND,
   RMQ_ERR_ACL_NOT_FOUND: grpc.status.NOT_FOUND,
   RMQ_ERR_BAN_NOT_FOUND: grpc.status.NOT_FOUND,
+  RMQ_ERR_CONFIG_KEY: grpc.status.INVALID_ARGUMENT,
+  RMQ_ERR_CONFIG_INVALID: grpc.status.INVALID_ARGUMENT,
 };
+
+/** ConfigEntry on the wire: the value as JSON text (proto3 has no plain "any JSON value" scalar). */
+function toWireConfigEntry(e: ConfigEntry): { key: string; valueJson: string; runtime: boolean } {
+  return { key: e.key, valueJson: JSON.stringify(e.value), runtime: e.runtime };
+}

@@ -35,6 +35,9 @@ const nodeStatus = {
     storageEngine: str,
     mqttAddress: str,
     workers: int,
+    pid: int,
+    adminGrpcAddress: str,
+    restAddress: str,
   },
 } as const;
 
@@ -383,4 +386,51 @@ export const deleteBan = {
   summary: "Lift a ban. The path is /blacklist/{kind}/{value}; the value may hold '/' (a CIDR range).",
   tags: ['blacklist'],
   response: { 204: { type: 'null', description: 'Lifted.' }, ...errors },
+} as const;
+
+const configEntry = {
+  type: 'object',
+  properties: {
+    key: { type: 'string', description: 'section.key, e.g. limits.max_queued_messages.' },
+    value: { description: 'The value the broker runs with (number, boolean, string or list); secrets are "***".' },
+    runtime: { type: 'boolean', description: 'Whether PUT /api/v1/config/{key} can change it.' },
+  },
+} as const;
+
+const configKeyParam = {
+  type: 'object',
+  properties: { key: { type: 'string', description: 'section.key, e.g. limits.max_connections.' } },
+  required: ['key'],
+} as const;
+
+export const listConfig = {
+  summary: 'The configuration the broker runs with: every key (secrets redacted as "***").',
+  tags: ['config'],
+  response: { 200: { type: 'object', properties: { entries: { type: 'array', items: configEntry } } }, ...errors },
+} as const;
+
+export const getConfigKey = {
+  summary: 'One configuration key as the broker runs it. 400 (RMQ_ERR_CONFIG_KEY) for an unknown key.',
+  tags: ['config'],
+  params: configKeyParam,
+  response: { 200: configEntry, ...errors },
+} as const;
+
+export const setConfigKey = {
+  summary:
+    'Change a runtime key in the running broker only (the configuration file is not written). 400: RMQ_ERR_CONFIG_KEY (unknown, or needs a restart) or RMQ_ERR_CONFIG_INVALID (bad value).',
+  tags: ['config'],
+  params: configKeyParam,
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['value'],
+    properties: {
+      value: {
+        anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }],
+        description: "The new value; text is read as the key's type, like a ROBUSTMQ_* environment variable.",
+      },
+    },
+  },
+  response: { 200: configEntry, ...errors },
 } as const;

@@ -25,6 +25,8 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   RMQ_ERR_ACL_NOT_FOUND: 404,
   RMQ_ERR_BAN_NOT_FOUND: 404,
   RMQ_ERR_NOT_FOUND: 404,
+  RMQ_ERR_CONFIG_KEY: 400,
+  RMQ_ERR_CONFIG_INVALID: 400,
   RMQ_ERR_SHUTDOWN: 503,
   RMQ_ERR_WORKER: 503,
 };
@@ -227,6 +229,16 @@ export class RestServer {
       return reply.status(204).send();
     });
     this.securityRoutes(app);
+    app.get('/api/v1/config', { schema: S.listConfig }, async () => ({ entries: await api.getConfig() }));
+    app.get<{ Params: { key: string } }>('/api/v1/config/:key', { schema: S.getConfigKey }, async (req) => {
+      const [entry] = await api.getConfig(req.params.key);
+      return entry;
+    });
+    app.put<{ Params: { key: string }; Body: { value: string | number | boolean } }>(
+      '/api/v1/config/:key',
+      { schema: S.setConfigKey },
+      (req) => api.setConfig(req.params.key, String(req.body.value)),
+    );
     app.get('/api/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
     app.get('/api/docs', { schema: { hide: true } }, (_req, reply) =>
       reply.type('text/html; charset=utf-8').send(renderApiDocs(app.swagger() as Parameters<typeof renderApiDocs>[0])),

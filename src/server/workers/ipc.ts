@@ -1,35 +1,28 @@
 // The messages between the primary process and its workers over Node's IPC channel (advanced
 // serialization, so Buffers travel as they are). Sockets travel as the handle of a 'conn' message.
-import type {
-  AclFilter,
-  AclRule,
-  BanFilter,
-  BanInfo,
-  ClientDetail,
-  ClientFilter,
-  ClientInfo,
-  ClusterStatus,
-  Page,
-  UserFilter,
-  UserInfo,
-} from '../../lib/admin-api.js';
+import type { AdminApi, ClusterStatus } from '../../lib/admin-api.js';
 import type { BrokerConfig } from '../../lib/config.js';
 import type { WorkerRole } from '../broker.js';
 import type { SecurityChange, SecuritySnapshot } from '../security/security-store.js';
 
-export type AdminCall =
-  | { method: 'clusterStatus' }
-  | { method: 'listClients'; filter: ClientFilter }
-  | { method: 'describeClient' | 'kickClient'; clientId: string }
-  | SecurityListCall;
-export type AdminResult =
-  ClusterStatus | Page<ClientInfo> | ClientDetail | Page<UserInfo> | Page<AclRule> | Page<BanInfo> | undefined;
+/** The AdminApi methods a worker answers for the primary, from its own Broker's AdminService. */
+export const WORKER_ADMIN_METHODS = [
+  'clusterStatus',
+  'listClients',
+  'describeClient',
+  'kickClient',
+  'listUsers',
+  'listAcls',
+  'listBans',
+  'setConfig',
+] as const satisfies readonly (keyof AdminApi)[];
+export type WorkerAdminMethod = (typeof WORKER_ADMIN_METHODS)[number];
 
-/** Lists of users, ACL rules and bans, read from a worker's copy (the one authentication will use). */
-export type SecurityListCall =
-  | { method: 'listUsers'; filter: UserFilter }
-  | { method: 'listAcls'; filter: AclFilter }
-  | { method: 'listBans'; filter: BanFilter };
+/** One AdminApi call for a worker: the method and its arguments, as the AdminApi types them. */
+export type AdminCall = {
+  [M in WorkerAdminMethod]: { method: M; args: Parameters<AdminApi[M]> };
+}[WorkerAdminMethod];
+export type AdminResult = Awaited<ReturnType<AdminApi[WorkerAdminMethod]>>;
 
 export type ToWorker =
   | { t: 'init'; config: BrokerConfig; role: WorkerRole }

@@ -6,7 +6,7 @@ import { isRobustMQError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/logger.js';
 import type { BrokerConfig } from '../../lib/config.js';
 import { Broker, type WorkerRole } from '../broker.js';
-import type { AdminCall, AdminResult, FromWorker, SecurityListCall, ToWorker } from './ipc.js';
+import { WORKER_ADMIN_METHODS, type AdminResult, type FromWorker, type ToWorker } from './ipc.js';
 
 function send(msg: FromWorker): void {
   process.send?.(msg);
@@ -35,17 +35,11 @@ process.on('message', (msg: ToWorker, handle?: net.Socket) => {
     case 'admin': {
       const b = broker;
       const call = msg.call;
-      const run = !b
+      const run: Promise<AdminResult> = !b
         ? Promise.reject(new Error('worker not started'))
-        : isSecurityList(call)
-          ? securityList(b, call)
-          : call.method === 'clusterStatus'
-            ? b.admin.clusterStatus()
-            : call.method === 'listClients'
-              ? b.admin.listClients(call.filter)
-              : call.method === 'describeClient'
-                ? b.admin.describeClient(call.clientId)
-                : b.admin.kickClient(call.clientId).then(() => undefined);
+        : WORKER_ADMIN_METHODS.includes(call.method)
+          ? (b.admin[call.method] as (...args: unknown[]) => Promise<AdminResult>).apply(b.admin, call.args)
+          : Promise.reject(new Error(`no admin method ${String(call.method)} in a worker`));
       run.then(
         (result) => send({ t: 'admin', id: msg.id, result }),
         (err: unknown) =>
@@ -78,22 +72,6 @@ process.on('message', (msg: ToWorker, handle?: net.Socket) => {
       return;
   }
 });
-
-function isSecurityList(call: AdminCall): call is SecurityListCall {
-  return call.method === 'listUsers' || call.method === 'listAcls' || call.method === 'listBans';
-}
-
-/** A list of users, ACL rules or bans from this worker's copy. */
-function securityList(b: Broker, call: SecurityListCall): Promise<AdminResult> {
-  switch (call.method) {
-    case 'listUsers':
-      return b.admin.listUsers(call.filter);
-    case 'listAcls':
-      return b.admin.listAcls(call.filter);
-    case 'listBans':
-      return b.admin.listBans(call.filter);
-  }
-}
 
 /** The node's figures over all workers, from the primary (for $SYS). */
 function nodeStatus(): Promise<ClusterStatus | undefined> {

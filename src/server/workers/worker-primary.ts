@@ -23,6 +23,7 @@ import type {
   ClientFilter,
   ClientInfo,
   ClusterStatus,
+  ConfigEntry,
   NodeStatus,
   Page,
   TopicInfo,
@@ -33,10 +34,11 @@ import { RobustMQError, type ErrorCode } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { AdminGrpcServer } from '../admin/grpc-server.js';
 import { RestServer } from '../admin/rest-server.js';
-import { pageSize } from '../admin/admin-service.js';
 import { AdminSecurity } from '../admin/admin-security.js';
 import { SecurityStore } from '../security/security-store.js';
 import { MemoryStorage } from '../storage/memory-storage.js';
+import { hostPort, pageSize } from '../admin/admin-service.js';
+import { getConfig, setConfig } from '../admin/admin-config.js';
 import { ownerOf, peekConnect } from './client-owner.js';
 import type { AdminCall, AdminResult, FromWorker, ToWorker } from './ipc.js';
 
@@ -372,7 +374,9 @@ export class WorkerPrimary implements AdminApi {
 
   /** One node: the workers' figures summed (retained messages are in every worker: counted once). */
   async clusterStatus(): Promise<ClusterStatus> {
-    const nodes = ((await this.askAll({ method: 'clusterStatus' })) as ClusterStatus[]).map((s) => s.nodes[0]!);
+    const nodes = ((await this.askAll({ method: 'clusterStatus', args: [] })) as ClusterStatus[]).map(
+      (s) => s.nodes[0]!,
+    );
     const now = Date.now();
     const sum = (f: (n: NodeStatus) => number): number => nodes.reduce((a, n) => a + f(n), 0);
     return {
@@ -395,6 +399,9 @@ export class WorkerPrimary implements AdminApi {
           storageEngine: this.config.storage.engine,
           mqttAddress: `${this.config.mqtt.bind}:${this.port}`,
           workers: this.slots.length,
+          pid: process.pid,
+          adminGrpcAddress: this.adminGrpc ? hostPort(this.config.admin.grpc_bind, this.adminGrpc.port) : '',
+          restAddress: this.adminRest ? hostPort(this.config.admin.http_bind, this.adminRest.port) : '',
         },
       ],
     };
@@ -403,7 +410,7 @@ export class WorkerPrimary implements AdminApi {
   /** Each worker's page after the token, merged in client-id order and cut to the page size. */
   async listClients(filter: ClientFilter = {}): Promise<Page<ClientInfo>> {
     const limit = pageSize(filter.limit);
-    const pages = (await this.askAll({ method: 'listClients', filter: { ...filter, limit } })) as Page<ClientInfo>[];
+    const pages = (await this.askAll({ method: 'listClients', args: [{ ...filter, limit }] })) as Page<ClientInfo>[];
     const items = pages.flatMap((p) => p.items);
     items.sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
     const page = items.slice(0, limit);
@@ -419,12 +426,12 @@ export class WorkerPrimary implements AdminApi {
   async describeClient(clientId: string): Promise<ClientDetail> {
     return (await this.ask(this.slots[ownerOf(clientId, this.slots.length)]!, {
       method: 'describeClient',
-      clientId,
+      args: [clientId],
     })) as ClientDetail;
   }
 
   async kickClient(clientId: string): Promise<void> {
-    await this.ask(this.slots[ownerOf(clientId, this.slots.length)]!, { method: 'kickClient', clientId });
+    await this.ask(this.slots[ownerOf(clientId, this.slots.length)]!, { method: 'kickClient', args: [clientId] });
   }
 
   createTopic(): Promise<TopicInfo> {
@@ -457,7 +464,7 @@ export class WorkerPrimary implements AdminApi {
     return this.security.createUser(request);
   }
   async listUsers(filter: UserFilter = {}): Promise<Page<UserInfo>> {
-    return (await this.askFirstReady({ method: 'listUsers', filter })) as Page<UserInfo>;
+    return (await this.askFirstReady({ method: 'listUsers', args: [filter] })) as Page<UserInfo>;
   }
   deleteUser(username: string): Promise<void> {
     return this.security.deleteUser(username);
@@ -469,7 +476,7 @@ export class WorkerPrimary implements AdminApi {
     return this.security.createAcl(request);
   }
   async listAcls(filter: AclFilter = {}): Promise<Page<AclRule>> {
-    return (await this.askFirstReady({ method: 'listAcls', filter })) as Page<AclRule>;
+    return (await this.askFirstReady({ method: 'listAcls', args: [filter] })) as Page<AclRule>;
   }
   deleteAcl(id: string): Promise<void> {
     return this.security.deleteAcl(id);
@@ -480,10 +487,25 @@ export class WorkerPrimary implements AdminApi {
   async listBans(filter: BanFilter = {}): Promise<Page<BanInfo>> {
     // ended bans leave the primary's copy (and so every worker's) before the list is read
     await this.security.listBans({ kind: filter.kind });
-    return (await this.askFirstReady({ method: 'listBans', filter })) as Page<BanInfo>;
+    return (await this.askFirstReady({ method: 'listBans', args: [filter] })) as Page<BanInfo>;
   }
   deleteBan(kind: BanKind, value: string): Promise<void> {
     return this.security.deleteBan(kind, value);
+  }
+
+  /** The primary's copy: the configuration every worker started with, and every change since. */
+  async getConfig(key?: string): Promise<ConfigEntry[]> {
+    return getConfig(this, key);
+  }
+
+  /**
+   * Checked and applied here first (the primary's log level and connect timeout; a bad value reaches
+   * no worker, and a worker started again later gets the changed config), then in every running worker.
+   */
+  async setConfig(key: string, value: string): Promise<ConfigEntry> {
+    const entry = setConfig(this, key, value);
+    await this.askAll({ method: 'setConfig', args: [key, value] });
+    return entry;
   }
 
   async close(): Promise<void> {}

@@ -1,0 +1,48 @@
+// Which admin endpoint a command talks to, and with which token. The server: --server, then
+// ROBUSTMQ_SERVER, then the context (--context / ROBUSTMQ_CONTEXT, else the current one), then
+// 127.0.0.1:1228. The token: --token, then ROBUSTMQ_TOKEN, then the context's token, which is sent
+// only to that context's own server (never to a server named by --server or ROBUSTMQ_SERVER).
+import { DEFAULT_ADMIN_SERVER } from '../admin-grpc-client.js';
+import { ContextStore, unknownContext, type CliContext } from './contexts.js';
+
+export interface TargetInput {
+  /** --server or ROBUSTMQ_SERVER (oclif reads both into the flag). */
+  server?: string;
+  /** --token or ROBUSTMQ_TOKEN. */
+  token?: string;
+  /** --context or ROBUSTMQ_CONTEXT. */
+  context?: string;
+}
+
+export interface Target {
+  server: string;
+  token?: string;
+  /** The context used, if any. */
+  context?: string;
+}
+
+/** Throws RMQ_ERR_CONTEXT_NOT_FOUND for a --context that is not saved. */
+export function resolveTarget(input: TargetInput, store: () => ContextStore = () => new ContextStore()): Target {
+  // nothing to read from the context file when both are given and no context was named
+  if (input.server !== undefined && input.token !== undefined && input.context === undefined) {
+    return { server: input.server, token: input.token };
+  }
+  let name = input.context;
+  let context: CliContext | undefined;
+  if (name !== undefined) {
+    context = store().get(name);
+    if (!context) throw unknownContext(name);
+  } else {
+    try {
+      const contexts = store();
+      name = contexts.currentName();
+      context = name === undefined ? undefined : contexts.get(name);
+    } catch (err) {
+      // a context file that cannot be read matters only when it would name the server
+      if (input.server === undefined) throw err;
+    }
+  }
+  const server = input.server ?? context?.server ?? DEFAULT_ADMIN_SERVER;
+  const token = input.token ?? (context && context.server === server ? context.token : undefined);
+  return { server, token, context: context && context.server === server ? name : undefined };
+}
