@@ -9,7 +9,9 @@ import type {
   ClientInfo,
   ClusterStatus,
   CreateTopicRequest,
+  MessagePage,
   Page,
+  ReadMessagesRequest,
   TopicFilter,
   TopicInfo,
 } from './admin-api.js';
@@ -94,6 +96,16 @@ export class AdminGrpcClient implements AdminApi {
 
   async deleteTopic(name: string): Promise<void> {
     await this.call<unknown>('deleteTopic', { name });
+  }
+
+  readMessages(request: ReadMessagesRequest): Promise<MessagePage> {
+    return this.call<MessagePage>('readMessages', {
+      topic: request.topic,
+      partition: request.partition ?? 0,
+      offset: request.offset ?? 0,
+      fromTimeMs: request.fromTimeMs ?? 0,
+      limit: request.limit ?? 0,
+    });
   }
 
   async close(): Promise<void> {

@@ -9,7 +9,9 @@ import {
   type ClientInfo,
   type ClusterStatus,
   type CreateTopicRequest,
+  type MessagePage,
   type Page,
+  type ReadMessagesRequest,
   type TopicFilter,
   type TopicInfo,
 } from '../../lib/admin-api.js';
@@ -18,6 +20,7 @@ import { RobustMQError } from '../../lib/errors.js';
 import type { Broker } from '../broker.js';
 import type { Connection } from '../protocol/connection.js';
 import { RC } from '../protocol/reason-codes.js';
+import { readMessages } from './admin-messages.js';
 
 /** Page size from a request: default when absent or 0, an error when out of range. */
 export function pageSize(limit: number | undefined): number {
@@ -145,6 +148,10 @@ export class AdminService implements AdminApi {
 
   async deleteTopic(name: string): Promise<void> {
     this.broker.logs.delete(name);
+  }
+
+  readMessages(request: ReadMessagesRequest): Promise<MessagePage> {
+    return readMessages(this.broker, request);
   }
 
   private topicInfo(t: TopicRecord, withPartitions: boolean): TopicInfo {

@@ -1,7 +1,7 @@
 // The admin gRPC endpoint: serves robustmq.admin.v1.AdminService (proto/admin.proto) from an
 // AdminApi. Errors travel as gRPC status codes with the RMQ_ERR_* code in the trailing metadata.
 import * as grpc from '@grpc/grpc-js';
-import type { AdminApi, ClientFilter, TopicFilter } from '../../lib/admin-api.js';
+import type { AdminApi, ClientFilter, ReadMessagesRequest, TopicFilter } from '../../lib/admin-api.js';
 
 /** CreateTopicRequest as proto-loader hands it over. */
 interface WireCreateTopic {
@@ -60,6 +60,7 @@ export class AdminGrpcServer {
         await api.deleteTopic(req.name);
         return {};
       }),
+      ReadMessages: this.unary('ReadMessages', (req: Required<ReadMessagesRequest>) => api.readMessages(req)),
     });
     const address = this.host.includes(':')
       ? `[${this.host}]:${this.requestedPort}`
