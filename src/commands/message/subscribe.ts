@@ -68,12 +68,21 @@ export default class MessageSubscribe extends MqttCommand<typeof MessageSubscrib
     }
     const keep = Boolean(f['no-clean']);
     const v5 = this.protocolLevel === 5;
-    const client = await this.connect({
-      clean: !keep,
-      ...(v5 && keep ? { properties: { sessionExpiryInterval: f['session-expiry'] ?? NEVER_EXPIRES } } : {}),
-    });
-    // listening before the SUBSCRIBE: retained messages may come in the same read as the SUBACK
-    const ended = this.receive();
+    // messages are taken from the start: a resumed session's come with the CONNACK, retained ones
+    // with the SUBACK, possibly in the same read
+    const early: IPublishPacket[] = [];
+    await this.connect(
+      {
+        clean: !keep,
+        ...(v5 && keep ? { properties: { sessionExpiryInterval: f['session-expiry'] ?? NEVER_EXPIRES } } : {}),
+      },
+      (client) =>
+        client.on('message', (_topic, _payload, packet) => {
+          if (this.onMessage) this.onMessage(packet);
+          else early.push(packet);
+        }),
+    );
+    const ended = this.receive(early);
     await this.subscribe(f.topic, f.qos as QoS);
     const { code, error } = await ended;
     if (error) throw error;
@@ -98,8 +107,13 @@ export default class MessageSubscribe extends MqttCommand<typeof MessageSubscrib
     });
   }
 
-  /** Prints messages until the count, the wait, a signal or the broker ends it; resolves to the exit code. */
-  private receive(): Promise<{ code: number; error?: RobustMQError }> {
+  private onMessage?: (packet: IPublishPacket) => void;
+
+  /**
+   * Prints the `early` messages and those that follow until the count, the wait, a signal or the
+   * broker ends it; resolves to the exit code (and the error, when the broker ended it).
+   */
+  private receive(early: IPublishPacket[]): Promise<{ code: number; error?: RobustMQError }> {
     const f = this.flags;
     const client = this.client!;
     const wanted = f.count ?? 1;
@@ -139,12 +153,13 @@ export default class MessageSubscribe extends MqttCommand<typeof MessageSubscrib
       process.stdout.on('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'EPIPE') finish(EXIT.ok); // the reader went away (| head)
       });
-      client.on('message', (_topic, _payload, packet) => {
+      this.onMessage = (packet) => {
         if (over) return;
         received++;
         this.print(packet);
         if (f.count !== undefined && received >= f.count) finish(EXIT.ok);
-      });
+      };
+      for (const packet of early.splice(0)) this.onMessage(packet);
     });
   }
 

@@ -106,8 +106,9 @@ export abstract class MqttCommand<T extends typeof Command> extends Command {
   /**
    * Connects and resolves once the broker accepted (CONNACK 0). A refusal is RMQ_ERR_MQTT_REFUSED
    * with its reason code; nothing listening, or no CONNACK within --timeout, RMQ_ERR_UNREACHABLE.
+   * `listen` attaches listeners to the client before anything can arrive.
    */
-  protected connect(options: IClientOptions = {}): Promise<MqttClient> {
+  protected connect(options: IClientOptions = {}, listen?: (client: MqttClient) => void): Promise<MqttClient> {
     const f = this.flags;
     if (this.protocolLevel === 3 && f.id === '') {
       this.usageError(new RobustMQError('RMQ_ERR_INVALID_ARGUMENT', 'MQTT 3.1 (-V 31) needs a client identifier'));
@@ -128,6 +129,7 @@ export abstract class MqttCommand<T extends typeof Command> extends Command {
       ...options,
     });
     this.client = client;
+    listen?.(client); // before CONNACK: a resumed session's messages may come in the same read
     return new Promise<MqttClient>((resolve, reject) => {
       const fail = (err: RobustMQError) => {
         client.removeAllListeners('connect');
