@@ -59,6 +59,17 @@ export abstract class MqttCommand<T extends typeof Command> extends Command {
       default: '5',
       helpGroup: 'CONNECTION',
     }),
+    'will-topic': Flags.string({
+      summary: 'Will: published by the broker if the connection ends without DISCONNECT.',
+      helpGroup: 'WILL',
+    }),
+    'will-payload': Flags.string({
+      summary: 'Will payload (UTF-8 text).',
+      dependsOn: ['will-topic'],
+      helpGroup: 'WILL',
+    }),
+    'will-qos': Flags.integer({ summary: 'Will QoS.', min: 0, max: 2, dependsOn: ['will-topic'], helpGroup: 'WILL' }),
+    'will-retain': Flags.boolean({ summary: 'Retain the will.', dependsOn: ['will-topic'], helpGroup: 'WILL' }),
     server: Flags.string({
       summary: 'Admin endpoint host:port of the broker: only its host is used, as the default of --host.',
       env: 'ROBUSTMQ_SERVER',
@@ -126,6 +137,16 @@ export abstract class MqttCommand<T extends typeof Command> extends Command {
       password: f.password,
       reconnectPeriod: 0,
       connectTimeout: f.timeout * 1000,
+      ...(f['will-topic'] !== undefined
+        ? {
+            will: {
+              topic: f['will-topic'],
+              payload: Buffer.from(f['will-payload'] ?? '', 'utf8'),
+              qos: (f['will-qos'] ?? 0) as 0 | 1 | 2,
+              retain: Boolean(f['will-retain']),
+            },
+          }
+        : {}),
       ...options,
     });
     this.client = client;
