@@ -50,8 +50,8 @@ export interface CliServer {
   stop(): Promise<void>;
 }
 
-/** `robustmq-cli server start` with sqlite in a temp dir; `env` adds ROBUSTMQ_* settings. */
-export async function startCliServer(env: Record<string, string> = {}): Promise<CliServer> {
+/** `robustmq-cli server start` (sqlite in a temp dir unless `args` say otherwise); `env` adds ROBUSTMQ_* settings. */
+export async function startCliServer(env: Record<string, string> = {}, args: string[] = []): Promise<CliServer> {
   const dir = mkdtempSync(join(tmpdir(), 'rmq-cli-server-'));
   const [mqttPort, adminPort, httpPort] = [await freePort(), await freePort(), await freePort()];
   const server = spawnChild(
@@ -72,6 +72,7 @@ export async function startCliServer(env: Record<string, string> = {}): Promise<
       dir,
       '--log-level',
       'info',
+      ...args,
     ],
     { env: cleanEnv(env), timeoutMs: 300_000 },
   );

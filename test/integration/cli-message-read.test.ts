@@ -148,4 +148,18 @@ describe('robustmq-cli message read and GET /api/v1/topics/{name}/messages', () 
     const openapi = (await (await fetch(`${rest}/api/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
     assert.ok('/api/v1/topics/{name}/messages' in openapi.paths);
   });
+
+  it('with worker processes: RMQ_ERR_UNSUPPORTED (exit 1, REST 409), topic logs live in one process', async () => {
+    const workers = await startCliServer({}, ['--workers', '2', '--storage', 'memory']);
+    try {
+      const r = await cli(['message', 'read', '-t', 'orders', '--server', workers.admin]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^Error: RMQ_ERR_UNSUPPORTED: topics with a log are not available with node.workers > 1/);
+      const res = await fetch(`${workers.rest}/api/v1/topics/orders/messages`);
+      assert.equal(res.status, 409);
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'RMQ_ERR_UNSUPPORTED');
+    } finally {
+      await workers.stop();
+    }
+  });
 });

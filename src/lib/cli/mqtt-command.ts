@@ -24,7 +24,7 @@ export function reasonText(code: number): string {
 }
 
 /** The host of ROBUSTMQ_SERVER / --server (host:port, [v6]:port or a bare host). */
-function hostOf(server: string): string {
+export function hostOf(server: string): string {
   const v6 = /^\[([^\]]+)\]/.exec(server);
   if (v6) return v6[1]!;
   const colon = server.lastIndexOf(':');
@@ -157,7 +157,12 @@ export abstract class MqttCommand<T extends typeof Command> extends Command {
         client.end(true);
         reject(err);
       };
+      const closed = () =>
+        fail(
+          new RobustMQError('RMQ_ERR_UNREACHABLE', `the MQTT broker at ${where} closed the connection before CONNACK`),
+        );
       client.once('connect', () => {
+        client.removeListener('close', closed);
         client.removeAllListeners('error');
         client.on('error', () => undefined); // later errors surface as the close that follows
         resolve(client);
@@ -176,11 +181,7 @@ export abstract class MqttCommand<T extends typeof Command> extends Command {
           fail(new RobustMQError('RMQ_ERR_UNREACHABLE', `cannot reach the MQTT broker at ${where} (${why})`));
         }
       });
-      client.once('close', () =>
-        fail(
-          new RobustMQError('RMQ_ERR_UNREACHABLE', `the MQTT broker at ${where} closed the connection before CONNACK`),
-        ),
-      );
+      client.once('close', closed);
     });
   }
 
