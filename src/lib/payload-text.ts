@@ -13,8 +13,3 @@ export function payloadAsText(payload: Uint8Array): { payload: string; payloadEn
     return { payload: Buffer.from(payload).toString('base64'), payloadEncoding: 'base64' };
   }
 }
-
-/** The bytes back from payloadAsText's output. */
-export function payloadFromText(payload: string, encoding: PayloadEncoding): Buffer {
-  return Buffer.from(payload, encoding === 'base64' ? 'base64' : 'utf8');
-}
