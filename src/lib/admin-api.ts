@@ -227,6 +227,61 @@ export interface ConfigEntry {
   runtime: boolean;
 }
 
+export interface ReadMessagesRequest {
+  topic: string;
+  /** Default 0. */
+  partition?: number;
+  /** The first offset to read; default 0, which is the oldest kept (older ones are gone). */
+  offset?: number;
+  /** Instead of an offset: from the first message received at or after this time (ms since the epoch). */
+  fromTimeMs?: number;
+  /** Messages at most: default 100, at most 1000. */
+  limit?: number;
+}
+
+/** A message as kept in a topic log. */
+export interface TopicMessage {
+  partition: number;
+  offset: number;
+  /** When the broker received it, ms since the epoch. */
+  timestampMs: number;
+  qos: number;
+  retain: boolean;
+  /** The publisher's client id ('' for messages the broker made itself). */
+  clientId: string;
+  /** The UTF-8 text when the payload is valid UTF-8, else its base64 (see payloadEncoding). */
+  payload: string;
+  payloadEncoding: 'utf8' | 'base64';
+  payloadBytes: number;
+  properties: TopicMessageProperties;
+}
+
+/** The MQTT 5 properties a message was published with ('' / 0 / [] when absent). */
+export interface TopicMessageProperties {
+  /** 1: the payload is UTF-8 text; 0: unspecified bytes. */
+  payloadFormatIndicator: number;
+  contentType: string;
+  responseTopic: string;
+  /** Base64. */
+  correlationData: string;
+  /** When it expires, ms since the epoch; 0: never. */
+  expiresAtMs: number;
+  /** In the order they were published. */
+  userProperties: { key: string; value: string }[];
+}
+
+export interface MessagePage {
+  topic: string;
+  partition: number;
+  messages: TopicMessage[];
+  /** The offset to read from next: after the last message returned. */
+  nextOffset: number;
+  /** The oldest offset the partition keeps now. */
+  firstOffset: number;
+  /** The offset the next message published to the partition gets: nextOffset < endOffset means more to read. */
+  endOffset: number;
+}
+
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
@@ -274,6 +329,12 @@ export interface AdminApi {
    * for an unknown key or one that needs a restart; RMQ_ERR_CONFIG_INVALID when the schema refuses the value.
    */
   setConfig(key: string, value: string): Promise<ConfigEntry>;
+  /**
+   * Messages of one partition of a topic's log, from an offset or a time. RMQ_ERR_TOPIC_NOT_FOUND
+   * when the topic has not been created; RMQ_ERR_INVALID_ARGUMENT for a partition out of range, an
+   * offset past the end, or both offset and fromTimeMs; RMQ_ERR_UNSUPPORTED with worker processes.
+   */
+  readMessages(request: ReadMessagesRequest): Promise<MessagePage>;
   /** Releases what the implementation holds (the gRPC channel); the broker is not stopped. */
   close(): Promise<void>;
 }

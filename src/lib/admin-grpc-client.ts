@@ -21,7 +21,9 @@ import type {
   ConfigEntry,
   ConfigValue,
   CreateTopicRequest,
+  MessagePage,
   Page,
+  ReadMessagesRequest,
   TopicFilter,
   TopicInfo,
 } from './admin-api.js';
@@ -191,6 +193,16 @@ export class AdminGrpcClient implements AdminApi {
 
   async setConfig(key: string, value: string): Promise<ConfigEntry> {
     return fromWireConfigEntry(await this.call<WireConfigEntry>('setConfig', { key, value }));
+  }
+
+  readMessages(request: ReadMessagesRequest): Promise<MessagePage> {
+    return this.call<MessagePage>('readMessages', {
+      topic: request.topic,
+      partition: request.partition ?? 0,
+      offset: request.offset ?? 0,
+      fromTimeMs: request.fromTimeMs ?? 0,
+      limit: request.limit ?? 0,
+    });
   }
 
   async close(): Promise<void> {

@@ -26,6 +26,8 @@ export const ErrorCodes = {
   RMQ_ERR_BAN_NOT_FOUND: 'this client id, username or IP address is not banned',
   RMQ_ERR_CONTEXT_NOT_FOUND: 'no robustmq-cli context with this name',
   RMQ_ERR_CONFIG_KEY: 'the configuration key is unknown or cannot be changed while the broker runs',
+  RMQ_ERR_MQTT_REFUSED:
+    'the broker refused an MQTT request of the CLI (its CONNACK, PUBACK, PUBREC or SUBACK reason code)',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

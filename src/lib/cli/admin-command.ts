@@ -6,11 +6,11 @@ import { Command, Flags, type Interfaces } from '@oclif/core';
 import type { AdminApi } from '../admin-api.js';
 import { AdminGrpcClient, DEFAULT_ADMIN_SERVER } from '../admin-grpc-client.js';
 import { isRobustMQError, type RobustMQError } from '../errors.js';
+import { EXIT, errorExit, usageExit } from './command-errors.js';
 import { renderJson, renderYaml, type OutputFormat } from './render.js';
 import { resolveTarget } from './target.js';
-import { usageErrorLine } from './usage-error.js';
 
-export const EXIT = { ok: 0, server: 1, usage: 2, unreachable: 3 } as const;
+export { EXIT } from './command-errors.js';
 
 export type AdminFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof AdminCommand)['baseFlags'] & T['flags']
@@ -101,25 +101,14 @@ export abstract class AdminCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(err: Error & { code?: string; exitCode?: number }): Promise<unknown> {
-    if (isRobustMQError(err)) {
-      return this.fail(
-        `${err.code}: ${err.message}`,
-        err.code === 'RMQ_ERR_UNREACHABLE' ? EXIT.unreachable : EXIT.server,
-      );
-    }
-    const line = usageErrorLine(err);
-    if (line !== undefined) {
-      return this.fail(`${line} (see robustmq-cli ${(this.id ?? '').replaceAll(':', ' ')} --help)`, EXIT.usage);
-    }
-    return super.catch(err);
+    const known = errorExit(err, this.id);
+    return known ? this.fail(known.line, known.code) : super.catch(err);
   }
 
   /** A flag value the command itself found wrong: one line, exit 2 (usage), nothing sent to the server. */
   protected usageError(err: RobustMQError): never {
-    return this.fail(
-      `${err.code}: ${err.message} (see robustmq-cli ${(this.id ?? '').replaceAll(':', ' ')} --help)`,
-      EXIT.usage,
-    );
+    const { line, code } = usageExit(err, this.id);
+    return this.fail(line, code);
   }
 
   private fail(line: string, code: number): never {

@@ -10,7 +10,9 @@ import {
   type ClusterStatus,
   type ConfigEntry,
   type CreateTopicRequest,
+  type MessagePage,
   type Page,
+  type ReadMessagesRequest,
   type TopicFilter,
   type TopicInfo,
   type AclFilter,
@@ -31,6 +33,7 @@ import type { Broker } from '../broker.js';
 import type { Connection } from '../protocol/connection.js';
 import { RC } from '../protocol/reason-codes.js';
 import { getConfig, setConfig } from './admin-config.js';
+import { readMessages } from './admin-messages.js';
 
 /** Page size from a request: default when absent or 0, an error when out of range. */
 export function pageSize(limit: number | undefined): number {
@@ -166,6 +169,10 @@ export class AdminService implements AdminApi {
 
   async deleteTopic(name: string): Promise<void> {
     this.broker.logs.delete(name);
+  }
+
+  readMessages(request: ReadMessagesRequest): Promise<MessagePage> {
+    return readMessages(this.broker, request);
   }
 
   private topicInfo(t: TopicRecord, withPartitions: boolean): TopicInfo {

@@ -9,6 +9,7 @@ import type {
   ConfigEntry,
   CreateAclRequest,
   CreateUserRequest,
+  ReadMessagesRequest,
   TopicFilter,
   UserFilter,
 } from '../../lib/admin-api.js';
@@ -125,6 +126,7 @@ export class AdminGrpcServer {
       SetConfig: this.unary('SetConfig', async (req: { key: string; value: string }) =>
         toWireConfigEntry(await api.setConfig(req.key, req.value)),
       ),
+      ReadMessages: this.unary('ReadMessages', (req: Required<ReadMessagesRequest>) => api.readMessages(req)),
     });
     const address = this.host.includes(':')
       ? `[${this.host}]:${this.requestedPort}`

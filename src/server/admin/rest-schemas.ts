@@ -434,3 +434,67 @@ export const setConfigKey = {
   },
   response: { 200: configEntry, ...errors },
 } as const;
+
+const topicMessage = {
+  type: 'object',
+  properties: {
+    partition: int,
+    offset: int,
+    timestampMs: int,
+    qos: int,
+    retain: { type: 'boolean' },
+    clientId: str,
+    payload: str,
+    payloadEncoding: { type: 'string', enum: ['utf8', 'base64'] },
+    payloadBytes: int,
+    properties: {
+      type: 'object',
+      properties: {
+        payloadFormatIndicator: int,
+        contentType: str,
+        responseTopic: str,
+        correlationData: { type: 'string', description: 'Base64.' },
+        expiresAtMs: { type: 'integer', description: '0: never.' },
+        userProperties: {
+          type: 'array',
+          items: { type: 'object', properties: { key: str, value: str } },
+        },
+      },
+    },
+  },
+} as const;
+
+export const readMessages = {
+  summary:
+    "Messages of one partition of a created topic's log, from an offset or a time, and the offset to read from next. The name is one path segment: its slashes are sent as %2F (/api/v1/topics/sensors%2Ftemp/messages).",
+  tags: ['topics'],
+  params: { type: 'object', properties: { name: { type: 'string', description: 'Topic name, URL-encoded.' } } },
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      partition: { type: 'integer', minimum: 0, description: 'Default 0.' },
+      offset: { type: 'integer', minimum: 0, description: 'The first offset to read (default 0: the oldest kept).' },
+      from_time_ms: {
+        type: 'integer',
+        minimum: 0,
+        description: 'Instead of offset: from the first message received at or after this time (ms since the epoch).',
+      },
+      limit: paging.limit,
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        topic: str,
+        partition: int,
+        messages: { type: 'array', items: topicMessage },
+        nextOffset: { type: 'integer', description: 'The offset to read from next.' },
+        firstOffset: { type: 'integer', description: 'The oldest offset kept.' },
+        endOffset: { type: 'integer', description: 'The offset the next message published gets.' },
+      },
+    },
+    ...errors,
+  },
+} as const;

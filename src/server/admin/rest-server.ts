@@ -222,7 +222,9 @@ export class RestServer {
     );
     // topic names contain '/': the rest of the path is the name
     app.get<{ Params: { '*': string } }>('/api/v1/topics/*', { schema: S.describeTopic }, (req) =>
-      api.describeTopic(req.params['*']),
+      api.describeTopic(req.params['*']).catch((err: unknown) => {
+        throw messagesHint(err, req.params['*']);
+      }),
     );
     app.delete<{ Params: { '*': string } }>('/api/v1/topics/*', { schema: S.deleteTopic }, async (req, reply) => {
       await api.deleteTopic(req.params['*']);
@@ -239,6 +241,20 @@ export class RestServer {
       { schema: S.setConfigKey },
       (req) => api.setConfig(req.params.key, String(req.body.value)),
     );
+    // one path segment: the slashes of the topic name are sent as %2F (the route above takes raw ones)
+    app.get<{
+      Params: { name: string };
+      Querystring: { partition?: number; offset?: number; from_time_ms?: number; limit?: number };
+    }>('/api/v1/topics/:name/messages', { schema: S.readMessages }, (req) => {
+      const q = req.query;
+      return api.readMessages({
+        topic: req.params.name,
+        partition: q.partition,
+        offset: q.offset,
+        fromTimeMs: q.from_time_ms,
+        limit: q.limit,
+      });
+    });
     app.get('/api/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
     app.get('/api/docs', { schema: { hide: true } }, (_req, reply) =>
       reply.type('text/html; charset=utf-8').send(renderApiDocs(app.swagger() as Parameters<typeof renderApiDocs>[0])),
@@ -262,6 +278,16 @@ function banPath(rest: string): { kind: BanKind; value: string } {
     throw new RobustMQError('RMQ_ERR_INVALID_ARGUMENT', 'the path is /api/v1/blacklist/{clientid|username|ip}/{value}');
   }
   return { kind: rest.slice(0, slash) as BanKind, value: rest.slice(slash + 1) };
+}
+
+/** A topic ".../messages" that is not found: the caller probably meant the messages of a topic with raw slashes. */
+function messagesHint(err: unknown, name: string): unknown {
+  if (!isRobustMQError(err) || err.code !== 'RMQ_ERR_TOPIC_NOT_FOUND' || !name.endsWith('/messages')) return err;
+  const topic = encodeURIComponent(name.slice(0, -'/messages'.length));
+  return new RobustMQError(
+    err.code,
+    `${err.message}; to read the messages of a topic whose name holds '/', encode them: /api/v1/topics/${topic}/messages`,
+  );
 }
 
 function errorBody(code: string, message: string): { error: { code: string; message: string } } {

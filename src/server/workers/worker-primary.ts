@@ -24,6 +24,7 @@ import type {
   ClientInfo,
   ClusterStatus,
   ConfigEntry,
+  MessagePage,
   NodeStatus,
   Page,
   TopicInfo,
@@ -506,6 +507,10 @@ export class WorkerPrimary implements AdminApi {
     const entry = setConfig(this, key, value);
     await this.askAll({ method: 'setConfig', args: [key, value] });
     return entry;
+  }
+
+  readMessages(): Promise<MessagePage> {
+    return Promise.reject(noTopics());
   }
 
   async close(): Promise<void> {}
