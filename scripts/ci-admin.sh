@@ -9,7 +9,19 @@ CLI=(node bin/run.js)
 
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 # json_get EXPR: evaluates EXPR with `d` the JSON document read from stdin, prints the result
-json_get() { node -e 'let t="";process.stdin.on("data",c=>t+=c).on("end",()=>{const d=JSON.parse(t);const v=('"$1"');if(v===undefined||v===false)process.exit(1);console.log(typeof v==="string"?v:JSON.stringify(v))})'; }
+json_get() {
+  EXPR="$1" node -e '
+    let t = "";
+    process.stdin.on("data", (c) => (t += c)).on("end", () => {
+      const d = JSON.parse(t);
+      const v = new Function("d", `return (${process.env.EXPR});`)(d);
+      if (v === undefined || v === false) {
+        console.error(`ci-admin: check failed: ${process.env.EXPR} on ${t.slice(0, 400)}`);
+        process.exit(1);
+      }
+      console.log(typeof v === "string" ? v : JSON.stringify(v));
+    });'
+}
 step() { echo "ci-admin: $*" >&2; }
 
 data=$(mktemp -d)
@@ -37,7 +49,7 @@ for _ in $(seq 1 100); do
   "${CLI[@]}" server status --json >/dev/null 2>&1 && break
   sleep 0.2
 done
-"${CLI[@]}" server status --json | json_get 'd.nodes?.[0]?.name ?? d.name' >/dev/null
+"${CLI[@]}" server status --json | json_get 'd.status === "running"' >/dev/null
 
 step "topic create"
 "${CLI[@]}" topic create --name ci/orders --partitions 1 --json | json_get 'd.name === "ci/orders" && d.partitions === 1' >/dev/null
