@@ -4,6 +4,10 @@
 import * as grpc from '@grpc/grpc-js';
 import type {
   AdminApi,
+  AdminTokenInfo,
+  CreatedToken,
+  CreateTokenRequest,
+  TokenFilter,
   ClientDetail,
   ClientFilter,
   ClientInfo,
@@ -94,6 +98,22 @@ export class AdminGrpcClient implements AdminApi {
 
   async deleteTopic(name: string): Promise<void> {
     await this.call<unknown>('deleteTopic', { name });
+  }
+
+  createToken(request: CreateTokenRequest): Promise<CreatedToken> {
+    return this.call<CreatedToken>('createToken', { name: request.name, expiresInMs: request.expiresInMs ?? 0 });
+  }
+
+  async listTokens(filter: TokenFilter = {}): Promise<Page<AdminTokenInfo>> {
+    const res = await this.call<{ tokens: AdminTokenInfo[]; nextPageToken: string; total: number }>('listTokens', {
+      limit: filter.limit ?? 0,
+      pageToken: filter.pageToken ?? '',
+    });
+    return { items: res.tokens, nextPageToken: res.nextPageToken, total: res.total };
+  }
+
+  async revokeToken(id: string): Promise<void> {
+    await this.call<unknown>('revokeToken', { id });
   }
 
   async close(): Promise<void> {

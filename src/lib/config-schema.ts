@@ -127,36 +127,65 @@ export const TopicsSchema = z
   })
   .strict();
 
-const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/;
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost)$/;
 
-/** An admin endpoint's address: loopback only until admin tokens and TLS client certificates exist. */
-const loopbackBind = z
-  .string()
-  .min(1)
-  .default('127.0.0.1')
-  .refine((a) => LOOPBACK.test(a), {
-    message: 'must be a loopback address (127.0.0.1, ::1): admin tokens are not available yet',
-  });
+/** Whether an address only takes connections from this machine. */
+export function isLoopbackAddress(address: string): boolean {
+  return LOOPBACK.test(address);
+}
+
+const adminBind = z.string().min(1).default('127.0.0.1');
 
 export const AdminSchema = z
   .object({
     /** Serve the admin gRPC API (robustmq-cli's target). */
     grpc_enabled: z.boolean().default(true),
-    /**
-     * Address of the admin gRPC endpoint. Loopback only for now: admin tokens and TLS client
-     * certificates, which a wider bind needs, are not built yet.
-     */
-    grpc_bind: loopbackBind,
+    /** Address of the admin gRPC endpoint. A non-loopback address needs admin tokens (auth, below). */
+    grpc_bind: adminBind,
     /** Port of the admin gRPC endpoint (0 = any free port). */
     grpc_port: port.default(1228),
     /** Serve the admin REST API (/api/v1, /api/docs, /health/live, /health/ready). */
     http_enabled: z.boolean().default(true),
-    /** Address of the admin REST API; loopback only for now, like grpc_bind. */
-    http_bind: loopbackBind,
+    /** Address of the admin REST API; like grpc_bind. */
+    http_bind: adminBind,
     /** Port of the admin REST API (0 = any free port). */
     http_port: port.default(8080),
+    /**
+     * Who may call the admin endpoints: "token" = only calls with a valid admin token; "none" = anyone
+     * who can connect (loopback binds only); "auto" = "token" when an enabled endpoint binds a
+     * non-loopback address, else "none".
+     */
+    auth: z.enum(['auto', 'none', 'token']).default('auto'),
+    /**
+     * A file holding the first admin token (at least 32 characters, e.g. `openssl rand -hex 32`): read
+     * and hashed at start, valid while the setting names it. How the first real tokens get created.
+     */
+    bootstrap_token_file: z.string().default(''),
   })
-  .strict();
+  .strict()
+  .superRefine((a, ctx) => {
+    if (a.auth !== 'none') return;
+    const open = [
+      a.grpc_enabled && !isLoopbackAddress(a.grpc_bind) ? `admin.grpc_bind = "${a.grpc_bind}"` : '',
+      a.http_enabled && !isLoopbackAddress(a.http_bind) ? `admin.http_bind = "${a.http_bind}"` : '',
+    ].filter(Boolean);
+    if (open.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['auth'],
+        message: `"none" is only allowed when the admin endpoints bind loopback addresses, but ${open.join(' and ')}: set admin.auth = "token" (or "auto") and admin.bootstrap_token_file for the first token, or bind 127.0.0.1`,
+      });
+    }
+  });
+
+/** Whether admin calls need a token under this configuration (admin.auth, resolving "auto"). */
+export function adminAuthRequired(admin: z.infer<typeof AdminSchema>): boolean {
+  if (admin.auth !== 'auto') return admin.auth === 'token';
+  return (
+    (admin.grpc_enabled && !isLoopbackAddress(admin.grpc_bind)) ||
+    (admin.http_enabled && !isLoopbackAddress(admin.http_bind))
+  );
+}
 
 export const ConfigSchema = z
   .object({

@@ -20,6 +20,8 @@ export const ErrorCodes = {
   RMQ_ERR_CLIENT_NOT_FOUND: 'no client with this id is connected',
   RMQ_ERR_NOT_FOUND: 'no such route in the admin REST API',
   RMQ_ERR_UNSUPPORTED: 'the operation is not available in this configuration',
+  RMQ_ERR_UNAUTHORIZED: 'the admin call carries no valid admin token',
+  RMQ_ERR_TOKEN_NOT_FOUND: 'no admin token with this id exists',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -1,7 +1,8 @@
 // The base of every admin command: the global flags (--server, --token, --output/--json, --no-color,
 // --timeout), the AdminApi it talks to, and one error convention: a one-line reason on stderr with
 // its RMQ_ERR_* code and a documented exit code (docs/cli.md): 0 ok, 1 the server answered with an
-// error, 2 usage, 3 the server cannot be reached.
+// error, 2 usage, 3 the server cannot be reached, 4 the server refused the call for want of a valid
+// admin token (RMQ_ERR_UNAUTHORIZED: pass --token or set ROBUSTMQ_TOKEN).
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import type { AdminApi } from '../admin-api.js';
 import { AdminGrpcClient, DEFAULT_ADMIN_SERVER } from '../admin-grpc-client.js';
@@ -9,7 +10,7 @@ import { isRobustMQError, type RobustMQError } from '../errors.js';
 import { renderJson, renderYaml, type OutputFormat } from './render.js';
 import { usageErrorLine } from './usage-error.js';
 
-export const EXIT = { ok: 0, server: 1, usage: 2, unreachable: 3 } as const;
+export const EXIT = { ok: 0, server: 1, usage: 2, unreachable: 3, unauthorized: 4 } as const;
 
 export type AdminFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof AdminCommand)['baseFlags'] & T['flags']
@@ -84,6 +85,13 @@ export abstract class AdminCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(err: Error & { code?: string; exitCode?: number }): Promise<unknown> {
+    if (isRobustMQError(err) && err.code === 'RMQ_ERR_UNAUTHORIZED') {
+      const why = err.message.split(';')[0];
+      return this.fail(
+        `${err.code}: the admin endpoint refused the call (${why}); pass an admin token with --token or set ROBUSTMQ_TOKEN`,
+        EXIT.unauthorized,
+      );
+    }
     if (isRobustMQError(err)) {
       return this.fail(
         `${err.code}: ${err.message}`,

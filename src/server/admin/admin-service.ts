@@ -4,6 +4,10 @@ import {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
   type AdminApi,
+  type AdminTokenInfo,
+  type CreatedToken,
+  type CreateTokenRequest,
+  type TokenFilter,
   type ClientFilter,
   type ClientDetail,
   type ClientInfo,
@@ -57,6 +61,7 @@ export class AdminService implements AdminApi {
           storageEngine: b.storage.engine,
           mqttAddress: `${b.config.mqtt.bind}:${b.mqttPort}`,
           workers: 1,
+          adminAuthFailures: b.adminAuth.failures,
         },
       ],
     };
@@ -162,6 +167,18 @@ export class AdminService implements AdminApi {
         ? bounds.map((b) => ({ partition: b.partition, firstOffset: b.first, nextOffset: b.next }))
         : [],
     };
+  }
+
+  createToken(request: CreateTokenRequest): Promise<CreatedToken> {
+    return this.broker.adminTokens.create(request);
+  }
+
+  async listTokens(filter: TokenFilter = {}): Promise<Page<AdminTokenInfo>> {
+    return this.broker.adminTokens.list(filter);
+  }
+
+  revokeToken(id: string): Promise<void> {
+    return this.broker.adminTokens.revoke(id);
   }
 
   async close(): Promise<void> {}

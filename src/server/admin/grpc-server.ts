@@ -1,7 +1,9 @@
 // The admin gRPC endpoint: serves robustmq.admin.v1.AdminService (proto/admin.proto) from an
 // AdminApi. Errors travel as gRPC status codes with the RMQ_ERR_* code in the trailing metadata.
+// With admin auth on, every call needs `authorization: Bearer <token>` metadata (UNAUTHENTICATED else).
 import * as grpc from '@grpc/grpc-js';
-import type { AdminApi, ClientFilter, TopicFilter } from '../../lib/admin-api.js';
+import type { AdminApi, ClientFilter, CreateTokenRequest, TokenFilter, TopicFilter } from '../../lib/admin-api.js';
+import type { AdminAuth } from './admin-auth.js';
 
 /** CreateTopicRequest as proto-loader hands it over. */
 interface WireCreateTopic {
@@ -26,6 +28,8 @@ export class AdminGrpcServer {
     private readonly host: string,
     private readonly requestedPort: number,
     private readonly log: Logger,
+    /** Checks each call's token (absent: no check, as in tests of the API itself). */
+    private readonly auth?: AdminAuth,
   ) {}
 
   async start(): Promise<void> {
@@ -58,6 +62,17 @@ export class AdminGrpcServer {
       DescribeTopic: this.unary('DescribeTopic', (req: { name: string }) => api.describeTopic(req.name)),
       DeleteTopic: this.unary('DeleteTopic', async (req: { name: string }) => {
         await api.deleteTopic(req.name);
+        return {};
+      }),
+      CreateToken: this.unary('CreateToken', (req: { name: string; expiresInMs: number }) =>
+        api.createToken({ name: req.name, expiresInMs: req.expiresInMs } satisfies CreateTokenRequest),
+      ),
+      ListTokens: this.unary('ListTokens', async (req: TokenFilter) => {
+        const page = await api.listTokens(req);
+        return { tokens: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      RevokeToken: this.unary('RevokeToken', async (req: { id: string }) => {
+        await api.revokeToken(req.id);
         return {};
       }),
     });
@@ -103,7 +118,15 @@ export class AdminGrpcServer {
 
   private unary<Req, Res>(method: string, handler: Handler<Req, Res>): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
-      handler(call.request).then(
+      let result: Promise<Res>;
+      try {
+        const authorization = call.metadata.get('authorization')[0];
+        this.auth?.check(typeof authorization === 'string' ? authorization : undefined, call.getPeer(), 'grpc');
+        result = handler(call.request);
+      } catch (err) {
+        result = Promise.reject(err);
+      }
+      result.then(
         (res) => callback(null, res),
         (err: unknown) => {
           const metadata = new grpc.Metadata();
@@ -129,4 +152,6 @@ const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
   RMQ_ERR_TOPIC_NOT_FOUND: grpc.status.NOT_FOUND,
   RMQ_ERR_CLIENT_NOT_FOUND: grpc.status.NOT_FOUND,
   RMQ_ERR_UNSUPPORTED: grpc.status.FAILED_PRECONDITION,
+  RMQ_ERR_UNAUTHORIZED: grpc.status.UNAUTHENTICATED,
+  RMQ_ERR_TOKEN_NOT_FOUND: grpc.status.NOT_FOUND,
 };

@@ -1,10 +1,13 @@
 // The REST door of the admin API: /api/v1 on admin.http_port (fastify), over the same AdminApi as
 // the gRPC endpoint. Route schemas validate requests and make the OpenAPI document
 // (/api/v1/openapi.json, via @fastify/swagger); /api/docs renders it for people; /health/live and
-// /health/ready are for process supervisors and load balancers.
+// /health/ready are for process supervisors and load balancers. With admin auth on, every other path
+// (the API, its documents, unknown paths) needs `Authorization: Bearer <token>`: 401 and
+// WWW-Authenticate: Bearer without it; the health checks stay open.
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { AdminApi } from '../../lib/admin-api.js';
+import type { AdminAuth } from './admin-auth.js';
 
 import { RobustMQError, isRobustMQError, type ErrorCode } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
@@ -22,7 +25,12 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   RMQ_ERR_UNSUPPORTED: 409,
   RMQ_ERR_SHUTDOWN: 503,
   RMQ_ERR_WORKER: 503,
+  RMQ_ERR_UNAUTHORIZED: 401,
+  RMQ_ERR_TOKEN_NOT_FOUND: 404,
 };
+
+/** Paths served without a token when admin auth is on: what supervisors and load balancers poll. */
+const OPEN_PATHS = new Set(['/health/live', '/health/ready']);
 
 export class RestServer {
   private app?: FastifyInstance;
@@ -35,6 +43,8 @@ export class RestServer {
     private readonly log: Logger,
     /** Whether the broker serves clients yet (/health/ready). */
     private readonly ready: () => boolean,
+    /** Checks each request's token (absent: no check). */
+    private readonly auth?: AdminAuth,
   ) {}
 
   async start(): Promise<void> {
@@ -52,6 +62,7 @@ export class RestServer {
     });
     app.setErrorHandler((err: FastifyError | RobustMQError, _req, reply) => {
       if (isRobustMQError(err)) {
+        if (err.code === 'RMQ_ERR_UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="robustmq-admin"');
         return reply.status(HTTP_STATUS[err.code] ?? 500).send(errorBody(err.code, err.message));
       }
       if (err.validation) {
@@ -66,6 +77,14 @@ export class RestServer {
     app.setNotFoundHandler((req, reply) =>
       reply.status(404).send(errorBody('RMQ_ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)),
     );
+    const auth = this.auth;
+    if (auth?.required) {
+      // before routing: an unknown path answers 401 too, so the API's shape is not probed without a token
+      app.addHook('onRequest', async (req) => {
+        if (OPEN_PATHS.has(req.url.split('?')[0]!)) return;
+        auth.check(req.headers.authorization, req.socket.remoteAddress ?? '', 'rest');
+      });
+    }
     this.routes(app);
     const address = await app
       .listen({ host: this.host, port: this.requestedPort })
@@ -152,6 +171,23 @@ export class RestServer {
     );
     app.delete<{ Params: { '*': string } }>('/api/v1/topics/*', { schema: S.deleteTopic }, async (req, reply) => {
       await api.deleteTopic(req.params['*']);
+      return reply.status(204).send();
+    });
+    app.post<{ Body: { name: string; expiresInMs?: number } }>(
+      '/api/v1/tokens',
+      { schema: S.createToken },
+      async (req, reply) => reply.status(201).send(await api.createToken(req.body)),
+    );
+    app.get<{ Querystring: { limit?: number; page_token?: string } }>(
+      '/api/v1/tokens',
+      { schema: S.listTokens },
+      async (req) => {
+        const page = await api.listTokens({ limit: req.query.limit, pageToken: req.query.page_token });
+        return { tokens: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      },
+    );
+    app.delete<{ Params: { id: string } }>('/api/v1/tokens/:id', { schema: S.revokeToken }, async (req, reply) => {
+      await api.revokeToken(req.params.id);
       return reply.status(204).send();
     });
     app.get('/api/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());

@@ -1,7 +1,8 @@
 // The primary process of a node started with node.workers > 1: it forks the workers, owns the MQTT
 // listener, reads each connection's CONNECT just far enough to know its Client Identifier, and hands
 // the socket to the worker that owns that id (so a session, its takeover and its will live in one
-// process). It restarts a worker that dies, and serves the admin API by asking every worker.
+// process). It restarts a worker that dies, and serves the admin API by asking every worker. The admin
+// tokens live here only (memory storage, as the workers'): the primary is the one admin endpoint.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -9,6 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
+  AdminTokenInfo,
+  CreatedToken,
+  CreateTokenRequest,
+  TokenFilter,
   ClientDetail,
   ClientFilter,
   ClientInfo,
@@ -21,6 +26,10 @@ import type { AdminApi } from '../../lib/admin-api.js';
 import type { BrokerConfig } from '../../lib/config.js';
 import { RobustMQError, type ErrorCode } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import { adminAuthRequired } from '../../lib/config-schema.js';
+import { AdminAuth, loadAdminTokens } from '../admin/admin-auth.js';
+import { AdminTokens } from '../admin/admin-tokens.js';
+import { MemoryStorage } from '../storage/memory-storage.js';
 import { AdminGrpcServer } from '../admin/grpc-server.js';
 import { RestServer } from '../admin/rest-server.js';
 import { pageSize } from '../admin/admin-service.js';
@@ -58,6 +67,8 @@ export class WorkerPrimary implements AdminApi {
   private server?: net.Server;
   private adminGrpc?: AdminGrpcServer;
   private adminRest?: RestServer;
+  private readonly adminTokens: AdminTokens;
+  private readonly adminAuth: AdminAuth;
   private readonly pending = new Set<Pending>();
   private sweepTimer?: NodeJS.Timeout;
   private stopping = false;
@@ -76,6 +87,8 @@ export class WorkerPrimary implements AdminApi {
     const n = config.node.workers;
     this.slots = Array.from({ length: n }, (_, index) => ({ index, child: null, ready: false }));
     this.meshDir = mkdtempSync(path.join(os.tmpdir(), 'robustmq-mesh-'));
+    this.adminTokens = new AdminTokens(new MemoryStorage(), log);
+    this.adminAuth = new AdminAuth(adminAuthRequired(config.admin), this.adminTokens, log);
   }
 
   get adminPort(): number {
@@ -91,13 +104,21 @@ export class WorkerPrimary implements AdminApi {
       for (const slot of this.slots) await this.spawn(slot);
       await this.listen(server);
       const admin = this.config.admin;
+      await loadAdminTokens(this.adminTokens, this.adminAuth, this.config);
       if (admin.grpc_enabled) {
-        const grpcServer = new AdminGrpcServer(this, admin.grpc_bind, admin.grpc_port, this.log);
+        const grpcServer = new AdminGrpcServer(this, admin.grpc_bind, admin.grpc_port, this.log, this.adminAuth);
         await grpcServer.start();
         this.adminGrpc = grpcServer;
       }
       if (admin.http_enabled) {
-        const rest = new RestServer(this, admin.http_bind, admin.http_port, this.log, () => this.allReady);
+        const rest = new RestServer(
+          this,
+          admin.http_bind,
+          admin.http_port,
+          this.log,
+          () => this.allReady,
+          this.adminAuth,
+        );
         await rest.start();
         this.adminRest = rest;
       }
@@ -369,6 +390,7 @@ export class WorkerPrimary implements AdminApi {
           storageEngine: this.config.storage.engine,
           mqttAddress: `${this.config.mqtt.bind}:${this.port}`,
           workers: this.slots.length,
+          adminAuthFailures: this.adminAuth.failures,
         },
       ],
     };
@@ -416,6 +438,19 @@ export class WorkerPrimary implements AdminApi {
 
   deleteTopic(name: string): Promise<void> {
     return this.describeTopic(name).then(() => undefined);
+  }
+
+  /** Tokens live in the primary (it serves the admin endpoints): no worker is asked. */
+  createToken(request: CreateTokenRequest): Promise<CreatedToken> {
+    return this.adminTokens.create(request);
+  }
+
+  async listTokens(filter: TokenFilter = {}): Promise<Page<AdminTokenInfo>> {
+    return this.adminTokens.list(filter);
+  }
+
+  revokeToken(id: string): Promise<void> {
+    return this.adminTokens.revoke(id);
   }
 
   async close(): Promise<void> {}
