@@ -161,10 +161,33 @@ export const AdminSchema = z
      * and hashed at start, valid while the setting names it. How the first real tokens get created.
      */
     bootstrap_token_file: z.string().default(''),
+    /** PEM certificate (chain) of both admin endpoints: with tls_key, gRPC runs over TLS and REST over HTTPS. */
+    tls_cert: z.string().default(''),
+    /** PEM private key of tls_cert. */
+    tls_key: z.string().default(''),
+    /**
+     * PEM CA bundle: when set, admin clients must present a certificate it signed (mutual TLS), which
+     * is enough to open a non-loopback bind without tokens.
+     */
+    tls_ca: z.string().default(''),
   })
   .strict()
   .superRefine((a, ctx) => {
-    if (a.auth !== 'none') return;
+    if ((a.tls_cert === '') !== (a.tls_key === '')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [a.tls_cert === '' ? 'tls_cert' : 'tls_key'],
+        message: 'admin.tls_cert and admin.tls_key go together: set both (PEM files) or neither',
+      });
+    }
+    if (a.tls_ca !== '' && a.tls_cert === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls_ca'],
+        message: 'client certificates need TLS on the admin endpoints: set admin.tls_cert and admin.tls_key too',
+      });
+    }
+    if (a.auth !== 'none' || a.tls_ca !== '') return;
     const open = [
       a.grpc_enabled && !isLoopbackAddress(a.grpc_bind) ? `admin.grpc_bind = "${a.grpc_bind}"` : '',
       a.http_enabled && !isLoopbackAddress(a.http_bind) ? `admin.http_bind = "${a.http_bind}"` : '',
@@ -173,14 +196,18 @@ export const AdminSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['auth'],
-        message: `"none" is only allowed when the admin endpoints bind loopback addresses, but ${open.join(' and ')}: set admin.auth = "token" (or "auto") and admin.bootstrap_token_file for the first token, or bind 127.0.0.1`,
+        message: `"none" is only allowed when the admin endpoints bind loopback addresses, but ${open.join(' and ')}: set admin.auth = "token" (or "auto") and admin.bootstrap_token_file for the first token, or require TLS client certificates (admin.tls_cert, admin.tls_key, admin.tls_ca), or bind 127.0.0.1`,
       });
     }
   });
 
-/** Whether admin calls need a token under this configuration (admin.auth, resolving "auto"). */
+/**
+ * Whether admin calls need a token under this configuration (admin.auth, resolving "auto": a
+ * non-loopback bind needs one, unless TLS client certificates are required, which authenticate).
+ */
 export function adminAuthRequired(admin: z.infer<typeof AdminSchema>): boolean {
   if (admin.auth !== 'auto') return admin.auth === 'token';
+  if (admin.tls_ca !== '') return false;
   return (
     (admin.grpc_enabled && !isLoopbackAddress(admin.grpc_bind)) ||
     (admin.http_enabled && !isLoopbackAddress(admin.http_bind))

@@ -2,6 +2,7 @@
 // them in order. Owns the operations that span parts (publish, subscribe, connection closed).
 import { AdminAuth, loadAdminTokens } from './admin/admin-auth.js';
 import { AdminService } from './admin/admin-service.js';
+import { loadAdminTls } from './admin/admin-tls.js';
 import { AdminTokens } from './admin/admin-tokens.js';
 import { AdminGrpcServer } from './admin/grpc-server.js';
 import { RestServer } from './admin/rest-server.js';
@@ -124,13 +125,21 @@ export class Broker implements MeshHost {
       return;
     }
     await loadAdminTokens(this.adminTokens, this.adminAuth, this.config);
+    const adminTls = loadAdminTls(this.config.admin);
     const { bind, port } = this.config.mqtt;
     const tcp = new TcpListener(this, bind, port);
     await tcp.listen();
     this.listeners.push(tcp);
     const admin = this.config.admin;
     if (admin.grpc_enabled) {
-      const grpcServer = new AdminGrpcServer(this.admin, admin.grpc_bind, admin.grpc_port, this.log, this.adminAuth);
+      const grpcServer = new AdminGrpcServer(
+        this.admin,
+        admin.grpc_bind,
+        admin.grpc_port,
+        this.log,
+        this.adminAuth,
+        adminTls,
+      );
       try {
         await grpcServer.start();
       } catch (err) {
@@ -147,6 +156,7 @@ export class Broker implements MeshHost {
         this.log,
         () => !this.stopping,
         this.adminAuth,
+        adminTls,
       );
       try {
         await rest.start();

@@ -3,10 +3,11 @@
 // its RMQ_ERR_* code and a documented exit code (docs/cli.md): 0 ok, 1 the server answered with an
 // error, 2 usage, 3 the server cannot be reached, 4 the server refused the call for want of a valid
 // admin token (RMQ_ERR_UNAUTHORIZED: pass --token or set ROBUSTMQ_TOKEN).
+import { readFileSync } from 'node:fs';
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import type { AdminApi } from '../admin-api.js';
 import { AdminGrpcClient, DEFAULT_ADMIN_SERVER } from '../admin-grpc-client.js';
-import { isRobustMQError, type RobustMQError } from '../errors.js';
+import { RobustMQError, isRobustMQError } from '../errors.js';
 import { renderJson, renderYaml, type OutputFormat } from './render.js';
 import { usageErrorLine } from './usage-error.js';
 
@@ -34,6 +35,21 @@ export abstract class AdminCommand<T extends typeof Command> extends Command {
     token: Flags.string({
       summary: 'Admin token sent with every call (needed when the endpoint is not on loopback).',
       env: 'ROBUSTMQ_TOKEN',
+      helpGroup: 'GLOBAL',
+    }),
+    'tls-ca': Flags.string({
+      summary: 'Talk TLS to the admin endpoint, trusting this CA (PEM) for its certificate.',
+      env: 'ROBUSTMQ_TLS_CA',
+      helpGroup: 'GLOBAL',
+    }),
+    'tls-cert': Flags.string({
+      summary: 'Client certificate (PEM) for an endpoint that requires one (admin.tls_ca); with --tls-key.',
+      env: 'ROBUSTMQ_TLS_CERT',
+      helpGroup: 'GLOBAL',
+    }),
+    'tls-key': Flags.string({
+      summary: 'Private key (PEM) of --tls-cert.',
+      env: 'ROBUSTMQ_TLS_KEY',
       helpGroup: 'GLOBAL',
     }),
     'no-color': Flags.boolean({ summary: 'No colours in tables (also when NO_COLOR is set).', helpGroup: 'GLOBAL' }),
@@ -69,8 +85,36 @@ export abstract class AdminCommand<T extends typeof Command> extends Command {
     this.api ??= new AdminGrpcClient(this.flags.server ?? DEFAULT_ADMIN_SERVER, {
       timeoutMs: this.flags.timeout * 1000,
       token: this.flags.token,
+      tls: this.tlsFiles(),
     });
     return this.api;
+  }
+
+  /** The --tls-* files, read; undefined when none is given (plain gRPC). A file that cannot be read: exit 2. */
+  private tlsFiles(): { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined {
+    const f = this.flags;
+    if (f['tls-ca'] === undefined && f['tls-cert'] === undefined && f['tls-key'] === undefined) return undefined;
+    // gRPC sets the TLS server name to the --server host even when it is an IP address, which Node
+    // flags with a deprecation warning (DEP0123) on stderr: a CLI's stderr is its one error line
+    process.noDeprecation = true;
+    if ((f['tls-cert'] === undefined) !== (f['tls-key'] === undefined)) {
+      this.usageError(new RobustMQError('RMQ_ERR_INVALID_ARGUMENT', '--tls-cert and --tls-key go together'));
+    }
+    const read = (flag: string, file: string | undefined): Buffer | undefined => {
+      if (file === undefined) return undefined;
+      try {
+        return readFileSync(file);
+      } catch (err) {
+        return this.usageError(
+          new RobustMQError('RMQ_ERR_INVALID_ARGUMENT', `${flag}: cannot read ${file}: ${(err as Error).message}`),
+        );
+      }
+    };
+    return {
+      ca: read('--tls-ca', f['tls-ca']),
+      cert: read('--tls-cert', f['tls-cert']),
+      key: read('--tls-key', f['tls-key']),
+    };
   }
 
   /** Prints `value` as JSON or YAML in those modes, else what `table()` renders. */
@@ -86,11 +130,11 @@ export abstract class AdminCommand<T extends typeof Command> extends Command {
 
   protected override async catch(err: Error & { code?: string; exitCode?: number }): Promise<unknown> {
     if (isRobustMQError(err) && err.code === 'RMQ_ERR_UNAUTHORIZED') {
-      const why = err.message.split(';')[0];
-      return this.fail(
-        `${err.code}: the admin endpoint refused the call (${why}); pass an admin token with --token or set ROBUSTMQ_TOKEN`,
-        EXIT.unauthorized,
-      );
+      const why = err.message.split(';')[0]!;
+      const fix = /certificate/.test(why)
+        ? "pass a client certificate signed by the broker's admin.tls_ca with --tls-cert and --tls-key"
+        : 'pass an admin token with --token or set ROBUSTMQ_TOKEN';
+      return this.fail(`${err.code}: the admin endpoint refused the call (${why}); ${fix}`, EXIT.unauthorized);
     }
     if (isRobustMQError(err)) {
       return this.fail(

@@ -38,21 +38,38 @@ export class AdminAuth {
     const presented = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? '')?.[1];
     const result = presented === undefined ? ({ ok: false, reason: 'missing' } as const) : this.tokens.check(presented);
     if (result.ok) return;
+    this.refused(peer, door, result.reason);
+    throw new RobustMQError(
+      'RMQ_ERR_UNAUTHORIZED',
+      `${REASONS[result.reason]}; this endpoint needs an admin token (robustmq-cli --token or ROBUSTMQ_TOKEN; REST: Authorization: Bearer <token>)`,
+    );
+  }
+
+  /**
+   * REST with admin.tls_ca: throws RMQ_ERR_UNAUTHORIZED unless the TLS peer presented a certificate the
+   * CA signed. (gRPC refuses such a peer in the handshake, before any call: not counted.)
+   */
+  checkClientCertificate(authorized: boolean, peer: string, door: string): void {
+    if (authorized) return;
+    this.refused(peer, door, 'certificate');
+    throw new RobustMQError(
+      'RMQ_ERR_UNAUTHORIZED',
+      'no valid TLS client certificate was presented; this endpoint needs one signed by admin.tls_ca',
+    );
+  }
+
+  private refused(peer: string, door: string, reason: string): void {
     this.failures++;
     const now = Date.now();
     if (now - this.lastLogAt >= LOG_INTERVAL_MS) {
       const since = this.failures - this.failuresAtLastLog;
       this.log.warn(
-        { peer, door, reason: result.reason, refused: since, total: this.failures },
-        'admin call refused: no valid admin token',
+        { peer, door, reason, refused: since, total: this.failures },
+        'admin call refused: no valid admin token or client certificate',
       );
       this.lastLogAt = now;
       this.failuresAtLastLog = this.failures;
     }
-    throw new RobustMQError(
-      'RMQ_ERR_UNAUTHORIZED',
-      `${REASONS[result.reason]}; this endpoint needs an admin token (robustmq-cli --token or ROBUSTMQ_TOKEN; REST: Authorization: Bearer <token>)`,
-    );
   }
 }
 

@@ -4,6 +4,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { AdminApi, ClientFilter, CreateTokenRequest, TokenFilter, TopicFilter } from '../../lib/admin-api.js';
 import type { AdminAuth } from './admin-auth.js';
+import type { AdminTls } from './admin-tls.js';
 
 /** CreateTopicRequest as proto-loader hands it over. */
 interface WireCreateTopic {
@@ -30,6 +31,8 @@ export class AdminGrpcServer {
     private readonly log: Logger,
     /** Checks each call's token (absent: no check, as in tests of the API itself). */
     private readonly auth?: AdminAuth,
+    /** Serve over TLS (and with a CA, require client certificates at the handshake). */
+    private readonly tls?: AdminTls,
   ) {}
 
   async start(): Promise<void> {
@@ -80,7 +83,7 @@ export class AdminGrpcServer {
       ? `[${this.host}]:${this.requestedPort}`
       : `${this.host}:${this.requestedPort}`;
     this.port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
+      server.bindAsync(address, this.credentials(), (err, port) => {
         if (err) {
           reject(
             new RobustMQError(
@@ -95,8 +98,18 @@ export class AdminGrpcServer {
     this.server = server;
   }
 
+  private credentials(): grpc.ServerCredentials {
+    const tls = this.tls;
+    if (!tls) return grpc.ServerCredentials.createInsecure();
+    return grpc.ServerCredentials.createSsl(
+      tls.ca ?? null,
+      [{ cert_chain: tls.cert, private_key: tls.key }],
+      tls.ca !== undefined,
+    );
+  }
+
   describe(): string {
-    return `grpc://${this.host}:${this.port}`;
+    return `${this.tls ? 'grpcs' : 'grpc'}://${this.host}:${this.port}`;
   }
 
   /** Stops taking calls; calls in progress get 2 s to finish. */

@@ -7,7 +7,9 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { AdminApi } from '../../lib/admin-api.js';
+import type { TLSSocket } from 'node:tls';
 import type { AdminAuth } from './admin-auth.js';
+import type { AdminTls } from './admin-tls.js';
 
 import { RobustMQError, isRobustMQError, type ErrorCode } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
@@ -45,11 +47,21 @@ export class RestServer {
     private readonly ready: () => boolean,
     /** Checks each request's token (absent: no check). */
     private readonly auth?: AdminAuth,
+    /** Serve HTTPS (and with a CA, require a client certificate on every path but the health checks). */
+    private readonly tls?: AdminTls,
   ) {}
 
   async start(): Promise<void> {
     // unknown fields are refused (400), not silently dropped: a misspelt option must not pass as a default
-    const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false } } });
+    const tls = this.tls;
+    // requestCert without rejectUnauthorized: the handshake asks for a certificate, and the hook below
+    // refuses requests without a valid one, so the health checks stay reachable without one
+    const https = tls && { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: !!tls.ca, rejectUnauthorized: false };
+    const app = Fastify({
+      logger: false,
+      ajv: { customOptions: { removeAdditional: false } },
+      ...(https ? { https } : {}),
+    }) as unknown as FastifyInstance;
     await app.register(swagger, {
       openapi: {
         openapi: '3.0.3',
@@ -78,11 +90,14 @@ export class RestServer {
       reply.status(404).send(errorBody('RMQ_ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)),
     );
     const auth = this.auth;
-    if (auth?.required) {
+    const clientCerts = tls?.ca !== undefined;
+    if (auth && (auth.required || clientCerts)) {
       // before routing: an unknown path answers 401 too, so the API's shape is not probed without a token
       app.addHook('onRequest', async (req) => {
         if (OPEN_PATHS.has(req.url.split('?')[0]!)) return;
-        auth.check(req.headers.authorization, req.socket.remoteAddress ?? '', 'rest');
+        const peer = req.socket.remoteAddress ?? '';
+        if (clientCerts) auth.checkClientCertificate((req.socket as TLSSocket).authorized, peer, 'rest');
+        auth.check(req.headers.authorization, peer, 'rest');
       });
     }
     this.routes(app);
@@ -100,7 +115,7 @@ export class RestServer {
   }
 
   describe(): string {
-    return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
   }
 
   async stop(): Promise<void> {

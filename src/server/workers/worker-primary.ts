@@ -28,6 +28,7 @@ import { RobustMQError, type ErrorCode } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { adminAuthRequired } from '../../lib/config-schema.js';
 import { AdminAuth, loadAdminTokens } from '../admin/admin-auth.js';
+import { loadAdminTls } from '../admin/admin-tls.js';
 import { AdminTokens } from '../admin/admin-tokens.js';
 import { MemoryStorage } from '../storage/memory-storage.js';
 import { AdminGrpcServer } from '../admin/grpc-server.js';
@@ -105,8 +106,16 @@ export class WorkerPrimary implements AdminApi {
       await this.listen(server);
       const admin = this.config.admin;
       await loadAdminTokens(this.adminTokens, this.adminAuth, this.config);
+      const adminTls = loadAdminTls(admin);
       if (admin.grpc_enabled) {
-        const grpcServer = new AdminGrpcServer(this, admin.grpc_bind, admin.grpc_port, this.log, this.adminAuth);
+        const grpcServer = new AdminGrpcServer(
+          this,
+          admin.grpc_bind,
+          admin.grpc_port,
+          this.log,
+          this.adminAuth,
+          adminTls,
+        );
         await grpcServer.start();
         this.adminGrpc = grpcServer;
       }
@@ -118,6 +127,7 @@ export class WorkerPrimary implements AdminApi {
           this.log,
           () => this.allReady,
           this.adminAuth,
+          adminTls,
         );
         await rest.start();
         this.adminRest = rest;
