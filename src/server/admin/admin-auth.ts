@@ -75,16 +75,16 @@ export class AdminAuth {
 
 /**
  * Loads the admin tokens and the bootstrap token (admin.bootstrap_token_file) before the admin
- * endpoints open; with auth on and no token at all, nobody could ever call them: the start fails.
+ * endpoints open; with auth on and no usable token, nobody could ever call them: the start fails.
  */
 export async function loadAdminTokens(tokens: AdminTokens, auth: AdminAuth, config: BrokerConfig): Promise<void> {
   await tokens.load();
   const file = config.admin.bootstrap_token_file;
   if (file !== '') tokens.loadBootstrapFile(file);
-  if (auth.required && tokens.size === 0 && (config.admin.grpc_enabled || config.admin.http_enabled)) {
+  if (auth.required && tokens.usableCount() === 0 && (config.admin.grpc_enabled || config.admin.http_enabled)) {
     throw new RobustMQError(
       'RMQ_ERR_CONFIG_INVALID',
-      'invalid configuration: admin.bootstrap_token_file: the admin endpoints need a token (admin.auth is "token", or "auto" with a non-loopback admin bind) and no admin token exists yet: put a token of at least 32 characters in a file (openssl rand -hex 32 > admin-token; chmod 600 admin-token) and set admin.bootstrap_token_file (ROBUSTMQ_ADMIN_BOOTSTRAP_TOKEN_FILE) to it',
+      'invalid configuration: admin.bootstrap_token_file: the admin endpoints need a token (admin.auth is "token", or "auto" with a non-loopback admin bind) and no admin token that has not expired exists: put a token of at least 32 characters in a file (openssl rand -hex 32 > admin-token; chmod 600 admin-token) and set admin.bootstrap_token_file (ROBUSTMQ_ADMIN_BOOTSTRAP_TOKEN_FILE) to it',
     );
   }
 }

@@ -97,9 +97,11 @@ export class AdminTokens {
     }
   }
 
-  /** Tokens that can be presented (expired ones included), the bootstrap token too. */
-  get size(): number {
-    return this.tokens.size + (this.bootstrap ? 1 : 0);
+  /** Tokens a caller could use now (not expired), the bootstrap token included. */
+  usableCount(now = Date.now()): number {
+    let n = this.bootstrap ? 1 : 0;
+    for (const { record } of this.tokens.values()) if (record.expiresAt === undefined || record.expiresAt > now) n++;
+    return n;
   }
 
   async create(request: CreateTokenRequest): Promise<CreatedToken> {
