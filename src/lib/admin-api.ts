@@ -123,6 +123,92 @@ export interface TopicFilter {
   pageToken?: string;
 }
 
+/** A user of password authentication, as the admin API shows it: never the password or its hash. */
+export interface UserInfo {
+  username: string;
+  superuser: boolean;
+  createdAtMs: number;
+}
+
+export interface CreateUserRequest {
+  /** Non-empty UTF-8, no U+0000, at most 65535 bytes (an MQTT string). */
+  username: string;
+  /** Non-empty UTF-8, at most 65535 bytes. Stored as a scrypt hash only. */
+  password: string;
+  superuser?: boolean;
+}
+
+export interface UserFilter {
+  /** Users whose name contains this text. */
+  username?: string;
+  limit?: number;
+  pageToken?: string;
+}
+
+export type AclPermission = 'allow' | 'deny';
+export type AclAction = 'publish' | 'subscribe' | 'all';
+/** Whom a rule applies to: one username, one client id, or every client. */
+export type AclPrincipalKind = 'user' | 'client' | 'all';
+
+/** One ACL rule. Rules are kept in evaluation order: the order they were created in. */
+export interface AclRule {
+  id: string;
+  principalKind: AclPrincipalKind;
+  /** The username or client id; '' when principalKind is 'all'. */
+  principal: string;
+  /** Topic filter; may hold the placeholders ${username} and ${clientid}. */
+  filter: string;
+  action: AclAction;
+  permission: AclPermission;
+  createdAtMs: number;
+}
+
+export interface CreateAclRequest {
+  principalKind: AclPrincipalKind;
+  /** Required for 'user' and 'client'; must be '' or absent for 'all'. */
+  principal?: string;
+  filter: string;
+  action: AclAction;
+  permission: AclPermission;
+}
+
+export interface AclFilter {
+  /** Only the rules naming this username (principalKind 'user'). */
+  username?: string;
+  /** Only the rules naming this client id (principalKind 'client'). */
+  clientId?: string;
+  limit?: number;
+  pageToken?: string;
+}
+
+export type BanKind = 'clientid' | 'username' | 'ip';
+
+/** A banned client id, username, or IP address / CIDR range. */
+export interface BanInfo {
+  kind: BanKind;
+  value: string;
+  reason: string;
+  /** When the ban ends, ms since the epoch; 0 = never. */
+  untilMs: number;
+  createdAtMs: number;
+}
+
+export interface CreateBanRequest {
+  kind: BanKind;
+  value: string;
+  reason?: string;
+  /** The ban ends at this time (ms since the epoch, in the future). Not with durationMs. */
+  untilMs?: number;
+  /** The ban ends this long from now. Not with untilMs. Neither: it never ends. */
+  durationMs?: number;
+}
+
+export interface BanFilter {
+  kind?: BanKind;
+  limit?: number;
+  pageToken?: string;
+}
+
 /** An admin API token as listed: never its secret or the secret's hash. */
 export interface AdminTokenInfo {
   /** The public part of the token (`rmq_<id>_<secret>`); `bootstrap` for the admin.bootstrap_token_file one. */
@@ -167,6 +253,30 @@ export interface AdminApi {
   /** RMQ_ERR_TOPIC_NOT_FOUND when there is none of that name. */
   describeTopic(name: string): Promise<TopicInfo>;
   deleteTopic(name: string): Promise<void>;
+  /**
+   * Users of password authentication (stored, not enforced yet: the authentication issue checks
+   * them at CONNECT). RMQ_ERR_USER_EXISTS when the name is taken, RMQ_ERR_INVALID_ARGUMENT for a
+   * bad username or password.
+   */
+  createUser(request: CreateUserRequest): Promise<UserInfo>;
+  /** In username order. */
+  listUsers(filter?: UserFilter): Promise<Page<UserInfo>>;
+  /** RMQ_ERR_USER_NOT_FOUND when there is none of that name. */
+  deleteUser(username: string): Promise<void>;
+  /** RMQ_ERR_USER_NOT_FOUND when there is none of that name. */
+  setUserPassword(username: string, password: string): Promise<void>;
+  /** Appends a rule (evaluated last). RMQ_ERR_TOPIC_INVALID for a bad filter. */
+  createAcl(request: CreateAclRequest): Promise<AclRule>;
+  /** In evaluation order. */
+  listAcls(filter?: AclFilter): Promise<Page<AclRule>>;
+  /** RMQ_ERR_ACL_NOT_FOUND when there is no rule with that id. */
+  deleteAcl(id: string): Promise<void>;
+  /** Bans (or bans again, replacing reason and end) a client id, username or IP range. */
+  createBan(request: CreateBanRequest): Promise<BanInfo>;
+  /** Bans in force, by kind then value; ended ones are removed, not listed. */
+  listBans(filter?: BanFilter): Promise<Page<BanInfo>>;
+  /** RMQ_ERR_BAN_NOT_FOUND when that kind and value is not banned. */
+  deleteBan(kind: BanKind, value: string): Promise<void>;
   /** A new admin token; RMQ_ERR_INVALID_ARGUMENT for a bad name or expiry. */
   createToken(request: CreateTokenRequest): Promise<CreatedToken>;
   /** Admin tokens in creation order (the bootstrap token first when there is one). */

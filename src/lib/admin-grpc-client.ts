@@ -3,6 +3,16 @@
 // server's RMQ_ERR_* code (RMQ_ERR_ADMIN when it sent none).
 import * as grpc from '@grpc/grpc-js';
 import type {
+  AclFilter,
+  AclRule,
+  BanFilter,
+  BanInfo,
+  BanKind,
+  CreateAclRequest,
+  CreateBanRequest,
+  CreateUserRequest,
+  UserFilter,
+  UserInfo,
   AdminApi,
   AdminTokenInfo,
   CreatedToken,
@@ -109,6 +119,72 @@ export class AdminGrpcClient implements AdminApi {
 
   async deleteTopic(name: string): Promise<void> {
     await this.call<unknown>('deleteTopic', { name });
+  }
+
+  createUser(request: CreateUserRequest): Promise<UserInfo> {
+    return this.call<UserInfo>('createUser', {
+      username: request.username,
+      password: request.password,
+      superuser: request.superuser ?? false,
+    });
+  }
+
+  async listUsers(filter: UserFilter = {}): Promise<Page<UserInfo>> {
+    const res = await this.call<{ users: UserInfo[]; nextPageToken: string; total: number }>('listUsers', {
+      username: filter.username ?? '',
+      limit: filter.limit ?? 0,
+      pageToken: filter.pageToken ?? '',
+    });
+    return { items: res.users, nextPageToken: res.nextPageToken, total: res.total };
+  }
+
+  async deleteUser(username: string): Promise<void> {
+    await this.call<unknown>('deleteUser', { username });
+  }
+
+  async setUserPassword(username: string, password: string): Promise<void> {
+    await this.call<unknown>('setUserPassword', { username, password });
+  }
+
+  createAcl(request: CreateAclRequest): Promise<AclRule> {
+    return this.call<AclRule>('createAcl', { ...request, principal: request.principal ?? '' });
+  }
+
+  async listAcls(filter: AclFilter = {}): Promise<Page<AclRule>> {
+    const res = await this.call<{ rules: AclRule[]; nextPageToken: string; total: number }>('listAcls', {
+      username: filter.username ?? '',
+      clientId: filter.clientId ?? '',
+      limit: filter.limit ?? 0,
+      pageToken: filter.pageToken ?? '',
+    });
+    return { items: res.rules, nextPageToken: res.nextPageToken, total: res.total };
+  }
+
+  async deleteAcl(id: string): Promise<void> {
+    await this.call<unknown>('deleteAcl', { id });
+  }
+
+  createBan(request: CreateBanRequest): Promise<BanInfo> {
+    return this.call<BanInfo>('createBan', {
+      kind: request.kind,
+      value: request.value,
+      reason: request.reason ?? '',
+      untilMs: request.untilMs,
+      durationMs: request.durationMs,
+    });
+  }
+
+  async listBans(filter: BanFilter = {}): Promise<Page<BanInfo>> {
+    const res = await this.call<{ bans: BanInfo[]; nextPageToken: string; total: number }>('listBans', {
+      kind: filter.kind ?? '',
+      limit: filter.limit ?? 0,
+      pageToken: filter.pageToken ?? '',
+    });
+    return { items: res.bans, nextPageToken: res.nextPageToken, total: res.total };
+  }
+
+  async deleteBan(kind: BanKind, value: string): Promise<void> {
+    await this.call<unknown>('deleteBan', { kind, value });
   }
 
   createToken(request: CreateTokenRequest): Promise<CreatedToken> {

@@ -20,6 +20,10 @@ export const ErrorCodes = {
   RMQ_ERR_CLIENT_NOT_FOUND: 'no client with this id is connected',
   RMQ_ERR_NOT_FOUND: 'no such route in the admin REST API',
   RMQ_ERR_UNSUPPORTED: 'the operation is not available in this configuration',
+  RMQ_ERR_USER_EXISTS: 'a user with this username exists already',
+  RMQ_ERR_USER_NOT_FOUND: 'no user with this username exists',
+  RMQ_ERR_ACL_NOT_FOUND: 'no ACL rule with this id exists',
+  RMQ_ERR_BAN_NOT_FOUND: 'this client id, username or IP address is not banned',
   RMQ_ERR_UNAUTHORIZED: 'the admin call carries no valid admin token',
   RMQ_ERR_TOKEN_NOT_FOUND: 'no admin token with this id exists',
 } as const;

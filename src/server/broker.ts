@@ -28,6 +28,7 @@ import type { Session } from './session/session.js';
 import { SessionManager } from './session/session-manager.js';
 import { createStorage } from './storage/create-storage.js';
 import type { StorageAdapter } from './storage/storage-adapter.js';
+import { SecurityStore } from './security/security-store.js';
 import { TcpListener } from './transport/tcp-listener.js';
 import { ownerOf } from './workers/client-owner.js';
 import { FLAG_DIRECT, FLAG_RETAIN_UPDATE, type ForwardedPublish } from './workers/mesh-codec.js';
@@ -59,6 +60,8 @@ export class Broker implements MeshHost {
   readonly metrics: Metrics;
   readonly hooks = new Hooks();
   readonly storage: StorageAdapter;
+  /** Users, ACL rules and bans: loaded at start, written through to storage. */
+  readonly security: SecurityStore;
   readonly router = new TopicTrie();
   readonly retained = new RetainedIndex();
   readonly logs: TopicLogs;
@@ -68,7 +71,7 @@ export class Broker implements MeshHost {
   private readonly dispatcher: Dispatcher;
   private readonly listeners: TcpListener[] = [];
   /** The in-process AdminApi (the admin gRPC endpoint serves it). */
-  readonly admin: AdminService = new AdminService(this);
+  readonly admin: AdminService;
   private adminGrpc?: AdminGrpcServer;
   private adminRest?: RestServer;
   /** Admin API tokens (loaded at start, unless this is a worker: the primary holds them then). */
@@ -90,6 +93,8 @@ export class Broker implements MeshHost {
     this.log = options.logger ?? createLogger(config.node.log_level);
     this.metrics = new Metrics(this.log);
     this.storage = options.storage ?? createStorage(config, this.log);
+    this.security = new SecurityStore(this.storage);
+    this.admin = new AdminService(this);
     this.adminTokens = new AdminTokens(this.storage, this.log);
     this.adminAuth = new AdminAuth(adminAuthRequired(config.admin), this.adminTokens, this.log);
     this.sessions = new SessionManager(this);
@@ -110,6 +115,7 @@ export class Broker implements MeshHost {
 
   async start(): Promise<void> {
     await this.storage.open();
+    await this.security.load();
     for (const m of await this.storage.loadRetained()) this.retained.set(m);
     await this.logs.load();
     await this.sessions.restore();

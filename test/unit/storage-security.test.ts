@@ -30,7 +30,7 @@ function rule(id: string, createdAt: number, extra: Partial<AclRecord> = {}): Ac
     id,
     principalKind: 'user',
     principal: 'alice',
-    filter: 'devices/%c/#',
+    filter: 'devices/${clientid}/#',
     action: 'publish',
     permission: 'allow',
     createdAt,
@@ -83,10 +83,10 @@ for (const engine of storageEngines) {
         (await s.loadAcls()).map((r) => [r.id, r.filter]),
         [
           ['r1', 'replaced/#'],
-          ['r2a', 'devices/%c/#'],
-          ['r2b', 'devices/%c/#'],
+          ['r2a', 'devices/${clientid}/#'],
+          ['r2b', 'devices/${clientid}/#'],
           ['r3', '#'],
-          ['r0', 'devices/%c/#'],
+          ['r0', 'devices/${clientid}/#'],
         ],
       );
       const all = await s.loadAcls();

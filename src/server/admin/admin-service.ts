@@ -16,7 +16,18 @@ import {
   type Page,
   type TopicFilter,
   type TopicInfo,
+  type AclFilter,
+  type AclRule,
+  type BanFilter,
+  type BanInfo,
+  type BanKind,
+  type CreateAclRequest,
+  type CreateBanRequest,
+  type CreateUserRequest,
+  type UserFilter,
+  type UserInfo,
 } from '../../lib/admin-api.js';
+import { AdminSecurity } from './admin-security.js';
 import type { TopicRecord } from '../storage/storage-adapter.js';
 import { RobustMQError } from '../../lib/errors.js';
 import type { Broker } from '../broker.js';
@@ -33,7 +44,12 @@ export function pageSize(limit: number | undefined): number {
 }
 
 export class AdminService implements AdminApi {
-  constructor(private readonly broker: Broker) {}
+  /** Users, ACL rules and bans (admin-security.ts), over the broker's SecurityStore. */
+  private readonly security: AdminSecurity;
+
+  constructor(private readonly broker: Broker) {
+    this.security = new AdminSecurity(broker.security);
+  }
 
   async clusterStatus(): Promise<ClusterStatus> {
     const b = this.broker;
@@ -169,6 +185,37 @@ export class AdminService implements AdminApi {
     };
   }
 
+  createUser(request: CreateUserRequest): Promise<UserInfo> {
+    return this.security.createUser(request);
+  }
+  listUsers(filter?: UserFilter): Promise<Page<UserInfo>> {
+    return this.security.listUsers(filter);
+  }
+  deleteUser(username: string): Promise<void> {
+    return this.security.deleteUser(username);
+  }
+  setUserPassword(username: string, password: string): Promise<void> {
+    return this.security.setUserPassword(username, password);
+  }
+  createAcl(request: CreateAclRequest): Promise<AclRule> {
+    return this.security.createAcl(request);
+  }
+  listAcls(filter?: AclFilter): Promise<Page<AclRule>> {
+    return this.security.listAcls(filter);
+  }
+  deleteAcl(id: string): Promise<void> {
+    return this.security.deleteAcl(id);
+  }
+  createBan(request: CreateBanRequest): Promise<BanInfo> {
+    return this.security.createBan(request);
+  }
+  listBans(filter?: BanFilter): Promise<Page<BanInfo>> {
+    return this.security.listBans(filter);
+  }
+  deleteBan(kind: BanKind, value: string): Promise<void> {
+    return this.security.deleteBan(kind, value);
+  }
+
   createToken(request: CreateTokenRequest): Promise<CreatedToken> {
     return this.broker.adminTokens.create(request);
   }
@@ -210,7 +257,7 @@ export class AdminService implements AdminApi {
 }
 
 /** The index of the first item whose key is after `after` (binary search: the list is sorted by key). */
-function firstAfter<T>(sorted: readonly T[], after: string, key: (item: T) => string): number {
+export function firstAfter<T>(sorted: readonly T[], after: string, key: (item: T) => string): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
@@ -221,11 +268,11 @@ function firstAfter<T>(sorted: readonly T[], after: string, key: (item: T) => st
   return lo;
 }
 
-function encodeToken(clientId: string): string {
+export function encodeToken(clientId: string): string {
   return Buffer.from(clientId, 'utf8').toString('base64url');
 }
 
-function decodeToken(token: string): string {
+export function decodeToken(token: string): string {
   if (!/^[A-Za-z0-9_-]+$/.test(token)) {
     throw new RobustMQError('RMQ_ERR_INVALID_ARGUMENT', 'page token is not one this server gave out');
   }

@@ -2,7 +2,18 @@
 // AdminApi. Errors travel as gRPC status codes with the RMQ_ERR_* code in the trailing metadata.
 // With admin auth on, every call needs `authorization: Bearer <token>` metadata (UNAUTHENTICATED else).
 import * as grpc from '@grpc/grpc-js';
-import type { AdminApi, ClientFilter, CreateTokenRequest, TokenFilter, TopicFilter } from '../../lib/admin-api.js';
+import type {
+  AclFilter,
+  AdminApi,
+  BanKind,
+  ClientFilter,
+  CreateAclRequest,
+  CreateTokenRequest,
+  CreateUserRequest,
+  TokenFilter,
+  TopicFilter,
+  UserFilter,
+} from '../../lib/admin-api.js';
 import type { AdminAuth } from './admin-auth.js';
 import type { AdminTls } from './admin-tls.js';
 
@@ -12,6 +23,15 @@ interface WireCreateTopic {
   partitions: number;
   retentionMs?: number | null;
   retentionBytes?: number | null;
+}
+
+/** CreateBanRequest as proto-loader hands it over (optional int64: null when absent). */
+interface WireCreateBan {
+  kind: string;
+  value: string;
+  reason: string;
+  untilMs?: number | null;
+  durationMs?: number | null;
 }
 import { ERROR_CODE_KEY, adminServiceClient } from '../../lib/admin-proto.js';
 import { RobustMQError, isRobustMQError, type ErrorCode } from '../../lib/errors.js';
@@ -65,6 +85,46 @@ export class AdminGrpcServer {
       DescribeTopic: this.unary('DescribeTopic', (req: { name: string }) => api.describeTopic(req.name)),
       DeleteTopic: this.unary('DeleteTopic', async (req: { name: string }) => {
         await api.deleteTopic(req.name);
+        return {};
+      }),
+      // security: the request objects hold passwords; they are never logged (unary() logs none)
+      CreateUser: this.unary('CreateUser', (req: CreateUserRequest) => api.createUser(req)),
+      ListUsers: this.unary('ListUsers', async (req: UserFilter) => {
+        const page = await api.listUsers(req);
+        return { users: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      DeleteUser: this.unary('DeleteUser', async (req: { username: string }) => {
+        await api.deleteUser(req.username);
+        return {};
+      }),
+      SetUserPassword: this.unary('SetUserPassword', async (req: { username: string; password: string }) => {
+        await api.setUserPassword(req.username, req.password);
+        return {};
+      }),
+      CreateAcl: this.unary('CreateAcl', (req: CreateAclRequest) => api.createAcl(req)),
+      ListAcls: this.unary('ListAcls', async (req: AclFilter) => {
+        const page = await api.listAcls(req);
+        return { rules: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      DeleteAcl: this.unary('DeleteAcl', async (req: { id: string }) => {
+        await api.deleteAcl(req.id);
+        return {};
+      }),
+      CreateBan: this.unary('CreateBan', (req: WireCreateBan) =>
+        api.createBan({
+          kind: req.kind as BanKind,
+          value: req.value,
+          reason: req.reason,
+          untilMs: req.untilMs ?? undefined,
+          durationMs: req.durationMs ?? undefined,
+        }),
+      ),
+      ListBans: this.unary('ListBans', async (req: { kind: string; limit: number; pageToken: string }) => {
+        const page = await api.listBans({ ...req, kind: (req.kind || undefined) as BanKind | undefined });
+        return { bans: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      DeleteBan: this.unary('DeleteBan', async (req: { kind: string; value: string }) => {
+        await api.deleteBan(req.kind as BanKind, req.value);
         return {};
       }),
       CreateToken: this.unary('CreateToken', (req: { name: string; expiresInMs: number }) =>
@@ -165,6 +225,10 @@ const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
   RMQ_ERR_TOPIC_NOT_FOUND: grpc.status.NOT_FOUND,
   RMQ_ERR_CLIENT_NOT_FOUND: grpc.status.NOT_FOUND,
   RMQ_ERR_UNSUPPORTED: grpc.status.FAILED_PRECONDITION,
+  RMQ_ERR_USER_EXISTS: grpc.status.ALREADY_EXISTS,
+  RMQ_ERR_USER_NOT_FOUND: grpc.status.NOT_FOUND,
+  RMQ_ERR_ACL_NOT_FOUND: grpc.status.NOT_FOUND,
+  RMQ_ERR_BAN_NOT_FOUND: grpc.status.NOT_FOUND,
   RMQ_ERR_UNAUTHORIZED: grpc.status.UNAUTHENTICATED,
   RMQ_ERR_TOKEN_NOT_FOUND: grpc.status.NOT_FOUND,
 };

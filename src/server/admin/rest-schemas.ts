@@ -222,6 +222,47 @@ export const kickClient = {
   response: { 204: { type: 'null', description: 'Disconnected.' }, ...errors },
 } as const;
 
+// ---- users, ACL rules, banned clients (stored; enforced by the later authentication issue)
+
+const mqttString = { type: 'string', minLength: 1 } as const;
+
+const userInfo = {
+  type: 'object',
+  description: 'A user of password authentication: never the password or its hash.',
+  properties: { username: str, superuser: { type: 'boolean' }, createdAtMs: int },
+} as const;
+
+export const createUser = {
+  summary:
+    'Create a user of password authentication (stored as a scrypt hash; checked at CONNECT once authentication exists).',
+  tags: ['users'],
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['username', 'password'],
+    properties: {
+      username: { ...mqttString, description: 'Non-empty UTF-8, no U+0000, at most 65535 bytes.' },
+      password: { ...mqttString, description: 'Non-empty UTF-8, at most 65535 bytes.' },
+      superuser: { type: 'boolean' },
+    },
+  },
+  response: { 201: userInfo, ...errors },
+} as const;
+
+export const listUsers = {
+  summary: 'Users in username order, paged.',
+  tags: ['users'],
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { username: { type: 'string', description: 'Only users whose name contains this text.' }, ...paging },
+  },
+  response: {
+    200: { type: 'object', properties: { users: { type: 'array', items: userInfo }, nextPageToken: str, total: int } },
+    ...errors,
+  },
+} as const;
+
 const tokenFields = {
   id: str,
   name: str,
@@ -260,6 +301,135 @@ export const listTokens = {
     },
     ...errors,
   },
+} as const;
+
+export const deleteUser = {
+  summary: "Delete a user. The path after /users/ is the username (it may hold '/').",
+  tags: ['users'],
+  response: { 204: { type: 'null', description: 'Deleted.' }, ...errors },
+} as const;
+
+export const setUserPassword = {
+  summary: "Replace a user's password: PUT /users/{username}/password (the username may hold '/').",
+  tags: ['users'],
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['password'],
+    properties: { password: { ...mqttString, description: 'Non-empty UTF-8, at most 65535 bytes.' } },
+  },
+  response: { 204: { type: 'null', description: 'Changed.' }, ...errors },
+} as const;
+
+const aclRule = {
+  type: 'object',
+  properties: {
+    id: str,
+    principalKind: { type: 'string', enum: ['user', 'client', 'all'] },
+    principal: str,
+    filter: str,
+    action: { type: 'string', enum: ['publish', 'subscribe', 'all'] },
+    permission: { type: 'string', enum: ['allow', 'deny'] },
+    createdAtMs: int,
+  },
+} as const;
+
+export const createAcl = {
+  summary: 'Append an ACL rule (evaluated after the existing ones; evaluation comes with the authorization issue).',
+  tags: ['acl'],
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['principalKind', 'filter', 'action', 'permission'],
+    properties: {
+      principalKind: { type: 'string', enum: ['user', 'client', 'all'] },
+      principal: { type: 'string', description: "The username or client id; '' or absent for all." },
+      filter: {
+        type: 'string',
+        description: 'MQTT topic filter; may hold the placeholders ${username} and ${clientid}.',
+      },
+      action: { type: 'string', enum: ['publish', 'subscribe', 'all'] },
+      permission: { type: 'string', enum: ['allow', 'deny'] },
+    },
+  },
+  response: { 201: aclRule, ...errors },
+} as const;
+
+export const listAcls = {
+  summary: 'ACL rules in evaluation order, paged.',
+  tags: ['acl'],
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      username: { type: 'string', description: 'Only the rules naming this username.' },
+      client_id: { type: 'string', description: 'Only the rules naming this client id.' },
+      ...paging,
+    },
+  },
+  response: {
+    200: { type: 'object', properties: { rules: { type: 'array', items: aclRule }, nextPageToken: str, total: int } },
+    ...errors,
+  },
+} as const;
+
+export const deleteAcl = {
+  summary: 'Remove an ACL rule by id.',
+  tags: ['acl'],
+  params: { type: 'object', properties: { id: str }, required: ['id'] },
+  response: { 204: { type: 'null', description: 'Removed.' }, ...errors },
+} as const;
+
+const banKind = { type: 'string', enum: ['clientid', 'username', 'ip'] } as const;
+
+const banInfo = {
+  type: 'object',
+  properties: {
+    kind: banKind,
+    value: str,
+    reason: str,
+    untilMs: { type: 'integer', description: 'When the ban ends, ms since the epoch; 0 = never.' },
+    createdAtMs: int,
+  },
+} as const;
+
+export const createBan = {
+  summary:
+    'Ban a client id, a username or an IP address / CIDR range (again: replaces reason and end). Refusing banned clients at CONNECT comes with the authentication issue.',
+  tags: ['blacklist'],
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['kind', 'value'],
+    properties: {
+      kind: banKind,
+      value: { ...mqttString, description: 'The client id, username, or IP address / CIDR range.' },
+      reason: str,
+      untilMs: { type: 'integer', minimum: 1, description: 'The end, ms since the epoch (not with durationMs).' },
+      durationMs: { type: 'integer', minimum: 1, description: 'The length from now (not with untilMs).' },
+    },
+  },
+  response: { 201: banInfo, ...errors },
+} as const;
+
+export const listBans = {
+  summary: 'Bans in force by kind then value, paged; ended bans are removed, not listed.',
+  tags: ['blacklist'],
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { kind: banKind, ...paging },
+  },
+  response: {
+    200: { type: 'object', properties: { bans: { type: 'array', items: banInfo }, nextPageToken: str, total: int } },
+    ...errors,
+  },
+} as const;
+
+export const deleteBan = {
+  summary: "Lift a ban. The path is /blacklist/{kind}/{value}; the value may hold '/' (a CIDR range).",
+  tags: ['blacklist'],
+  response: { 204: { type: 'null', description: 'Lifted.' }, ...errors },
 } as const;
 
 export const revokeToken = {

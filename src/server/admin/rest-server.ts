@@ -6,7 +6,7 @@
 // WWW-Authenticate: Bearer without it; the health checks stay open.
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import type { AdminApi } from '../../lib/admin-api.js';
+import type { AdminApi, BanKind, CreateAclRequest, CreateBanRequest, CreateUserRequest } from '../../lib/admin-api.js';
 import type { TLSSocket } from 'node:tls';
 import type { AdminAuth } from './admin-auth.js';
 import type { AdminTls } from './admin-tls.js';
@@ -25,6 +25,11 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   RMQ_ERR_CLIENT_NOT_FOUND: 404,
   RMQ_ERR_TOPIC_EXISTS: 409,
   RMQ_ERR_UNSUPPORTED: 409,
+  RMQ_ERR_USER_EXISTS: 409,
+  RMQ_ERR_USER_NOT_FOUND: 404,
+  RMQ_ERR_ACL_NOT_FOUND: 404,
+  RMQ_ERR_BAN_NOT_FOUND: 404,
+  RMQ_ERR_NOT_FOUND: 404,
   RMQ_ERR_SHUTDOWN: 503,
   RMQ_ERR_WORKER: 503,
   RMQ_ERR_UNAUTHORIZED: 401,
@@ -124,6 +129,73 @@ export class RestServer {
     await app?.close();
   }
 
+  /** Users, ACL rules and bans (passwords come in bodies only and are never logged). */
+  private securityRoutes(app: FastifyInstance): void {
+    const api = this.api;
+    app.post<{ Body: CreateUserRequest }>('/api/v1/users', { schema: S.createUser }, async (req, reply) =>
+      reply.status(201).send(await api.createUser(req.body)),
+    );
+    app.get<{ Querystring: { username?: string; limit?: number; page_token?: string } }>(
+      '/api/v1/users',
+      { schema: S.listUsers },
+      async (req) => {
+        const q = req.query;
+        const page = await api.listUsers({ username: q.username, limit: q.limit, pageToken: q.page_token });
+        return { users: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      },
+    );
+    app.delete<{ Params: { '*': string } }>('/api/v1/users/*', { schema: S.deleteUser }, async (req, reply) => {
+      await api.deleteUser(req.params['*']);
+      return reply.status(204).send();
+    });
+    app.put<{ Params: { '*': string }; Body: { password: string } }>(
+      '/api/v1/users/*',
+      { schema: S.setUserPassword },
+      async (req, reply) => {
+        await api.setUserPassword(passwordPath(req.params['*']), req.body.password);
+        return reply.status(204).send();
+      },
+    );
+    app.post<{ Body: CreateAclRequest }>('/api/v1/acls', { schema: S.createAcl }, async (req, reply) =>
+      reply.status(201).send(await api.createAcl(req.body)),
+    );
+    app.get<{ Querystring: { username?: string; client_id?: string; limit?: number; page_token?: string } }>(
+      '/api/v1/acls',
+      { schema: S.listAcls },
+      async (req) => {
+        const q = req.query;
+        const page = await api.listAcls({
+          username: q.username,
+          clientId: q.client_id,
+          limit: q.limit,
+          pageToken: q.page_token,
+        });
+        return { rules: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      },
+    );
+    app.delete<{ Params: { id: string } }>('/api/v1/acls/:id', { schema: S.deleteAcl }, async (req, reply) => {
+      await api.deleteAcl(req.params.id);
+      return reply.status(204).send();
+    });
+    app.post<{ Body: CreateBanRequest }>('/api/v1/blacklist', { schema: S.createBan }, async (req, reply) =>
+      reply.status(201).send(await api.createBan(req.body)),
+    );
+    app.get<{ Querystring: { kind?: BanKind; limit?: number; page_token?: string } }>(
+      '/api/v1/blacklist',
+      { schema: S.listBans },
+      async (req) => {
+        const q = req.query;
+        const page = await api.listBans({ kind: q.kind, limit: q.limit, pageToken: q.page_token });
+        return { bans: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      },
+    );
+    app.delete<{ Params: { '*': string } }>('/api/v1/blacklist/*', { schema: S.deleteBan }, async (req, reply) => {
+      const { kind, value } = banPath(req.params['*']);
+      await api.deleteBan(kind, value);
+      return reply.status(204).send();
+    });
+  }
+
   private routes(app: FastifyInstance): void {
     const api = this.api;
     app.get('/health/live', { schema: S.health }, async () => ({ status: 'ok' }));
@@ -188,6 +260,7 @@ export class RestServer {
       await api.deleteTopic(req.params['*']);
       return reply.status(204).send();
     });
+    this.securityRoutes(app);
     app.post<{ Body: { name: string; expiresInMs?: number } }>(
       '/api/v1/tokens',
       { schema: S.createToken },
@@ -210,6 +283,24 @@ export class RestServer {
       reply.type('text/html; charset=utf-8').send(renderApiDocs(app.swagger() as Parameters<typeof renderApiDocs>[0])),
     );
   }
+}
+
+/** `{username}/password` of PUT /api/v1/users/{username}/password (the username may hold '/'). */
+function passwordPath(rest: string): string {
+  const suffix = '/password';
+  if (!rest.endsWith(suffix) || rest.length === suffix.length) {
+    throw new RobustMQError('RMQ_ERR_NOT_FOUND', `no route PUT /api/v1/users/${rest}`);
+  }
+  return rest.slice(0, -suffix.length);
+}
+
+/** `{kind}/{value}` of DELETE /api/v1/blacklist/{kind}/{value} (the value may hold '/', e.g. a CIDR). */
+function banPath(rest: string): { kind: BanKind; value: string } {
+  const slash = rest.indexOf('/');
+  if (slash <= 0 || slash === rest.length - 1) {
+    throw new RobustMQError('RMQ_ERR_INVALID_ARGUMENT', 'the path is /api/v1/blacklist/{clientid|username|ip}/{value}');
+  }
+  return { kind: rest.slice(0, slash) as BanKind, value: rest.slice(slash + 1) };
 }
 
 function errorBody(code: string, message: string): { error: { code: string; message: string } } {

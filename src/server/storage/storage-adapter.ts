@@ -79,7 +79,10 @@ export interface LogCursor {
   offset: number;
 }
 
-/** A user of password authentication. The hash string names its algorithm and parameters. */
+/**
+ * A user of password authentication. The hash string names its algorithm and parameters
+ * (src/server/security/password-hash.ts makes and verifies them).
+ */
 export interface UserRecord {
   username: string;
   /** e.g. `scrypt$N$r$p$salt$hash` (base64 parts); never the password itself. */
@@ -94,7 +97,7 @@ export interface AclRecord {
   /** Whom it applies to: a username, a client id, or everyone (`principal` is then ''). */
   principalKind: 'user' | 'client' | 'all';
   principal: string;
-  /** Topic filter; may use the placeholders %u (username) and %c (client id). */
+  /** Topic filter; may use the placeholders ${username} and ${clientid} (src/lib/security-rules.ts). */
   filter: string;
   action: 'publish' | 'subscribe' | 'all';
   permission: 'allow' | 'deny';

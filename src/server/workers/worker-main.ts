@@ -6,7 +6,7 @@ import { isRobustMQError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/logger.js';
 import type { BrokerConfig } from '../../lib/config.js';
 import { Broker, type WorkerRole } from '../broker.js';
-import type { FromWorker, ToWorker } from './ipc.js';
+import type { AdminCall, AdminResult, FromWorker, SecurityListCall, ToWorker } from './ipc.js';
 
 function send(msg: FromWorker): void {
   process.send?.(msg);
@@ -37,13 +37,15 @@ process.on('message', (msg: ToWorker, handle?: net.Socket) => {
       const call = msg.call;
       const run = !b
         ? Promise.reject(new Error('worker not started'))
-        : call.method === 'clusterStatus'
-          ? b.admin.clusterStatus()
-          : call.method === 'listClients'
-            ? b.admin.listClients(call.filter)
-            : call.method === 'describeClient'
-              ? b.admin.describeClient(call.clientId)
-              : b.admin.kickClient(call.clientId).then(() => undefined);
+        : isSecurityList(call)
+          ? securityList(b, call)
+          : call.method === 'clusterStatus'
+            ? b.admin.clusterStatus()
+            : call.method === 'listClients'
+              ? b.admin.listClients(call.filter)
+              : call.method === 'describeClient'
+                ? b.admin.describeClient(call.clientId)
+                : b.admin.kickClient(call.clientId).then(() => undefined);
       run.then(
         (result) => send({ t: 'admin', id: msg.id, result }),
         (err: unknown) =>
@@ -64,11 +66,34 @@ process.on('message', (msg: ToWorker, handle?: net.Socket) => {
       waiter?.(msg.status);
       return;
     }
+    // the primary's copy of users, ACL rules and bans is the one that counts: a worker keeps the same
+    case 'security-sync':
+      broker?.security.replace(msg.snapshot);
+      return;
+    case 'security':
+      broker?.security.apply(msg.change);
+      return;
     case 'stop':
       void (broker ? broker.stop() : Promise.resolve()).finally(() => process.exit(0));
       return;
   }
 });
+
+function isSecurityList(call: AdminCall): call is SecurityListCall {
+  return call.method === 'listUsers' || call.method === 'listAcls' || call.method === 'listBans';
+}
+
+/** A list of users, ACL rules or bans from this worker's copy. */
+function securityList(b: Broker, call: SecurityListCall): Promise<AdminResult> {
+  switch (call.method) {
+    case 'listUsers':
+      return b.admin.listUsers(call.filter);
+    case 'listAcls':
+      return b.admin.listAcls(call.filter);
+    case 'listBans':
+      return b.admin.listBans(call.filter);
+  }
+}
 
 /** The node's figures over all workers, from the primary (for $SYS). */
 function nodeStatus(): Promise<ClusterStatus | undefined> {

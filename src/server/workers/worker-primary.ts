@@ -10,6 +10,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
+  AclFilter,
+  AclRule,
+  BanFilter,
+  BanInfo,
+  BanKind,
+  CreateAclRequest,
+  CreateBanRequest,
+  CreateUserRequest,
+  UserFilter,
+  UserInfo,
   AdminTokenInfo,
   CreatedToken,
   CreateTokenRequest,
@@ -30,10 +40,12 @@ import { adminAuthRequired } from '../../lib/config-schema.js';
 import { AdminAuth, loadAdminTokens } from '../admin/admin-auth.js';
 import { loadAdminTls } from '../admin/admin-tls.js';
 import { AdminTokens } from '../admin/admin-tokens.js';
-import { MemoryStorage } from '../storage/memory-storage.js';
 import { AdminGrpcServer } from '../admin/grpc-server.js';
 import { RestServer } from '../admin/rest-server.js';
 import { pageSize } from '../admin/admin-service.js';
+import { AdminSecurity } from '../admin/admin-security.js';
+import { SecurityStore } from '../security/security-store.js';
+import { MemoryStorage } from '../storage/memory-storage.js';
 import { ownerOf, peekConnect } from './client-owner.js';
 import type { AdminCall, AdminResult, FromWorker, ToWorker } from './ipc.js';
 
@@ -80,6 +92,14 @@ export class WorkerPrimary implements AdminApi {
   private nextAnonymous = 0;
   port = 0;
   startedAt = 0;
+  /**
+   * Users, ACL rules and bans: the primary holds the node's copy (worker mode has memory storage
+   * only) and makes every change on it (ids, hashes and times are made once); each change is sent to
+   * every running worker, and a worker that becomes ready gets the whole copy first, so each worker's
+   * copy equals this one. Lists are read from a worker's copy.
+   */
+  private readonly securityStore = new SecurityStore(new MemoryStorage());
+  private readonly security = new AdminSecurity(this.securityStore);
 
   constructor(
     readonly config: BrokerConfig,
@@ -88,6 +108,9 @@ export class WorkerPrimary implements AdminApi {
     const n = config.node.workers;
     this.slots = Array.from({ length: n }, (_, index) => ({ index, child: null, ready: false }));
     this.meshDir = mkdtempSync(path.join(os.tmpdir(), 'robustmq-mesh-'));
+    this.securityStore.onChange = (change) => {
+      for (const slot of this.slots) if (slot.ready) this.sendTo(slot, { t: 'security', change });
+    };
     this.adminTokens = new AdminTokens(new MemoryStorage(), log);
     this.adminAuth = new AdminAuth(adminAuthRequired(config.admin), this.adminTokens, log);
   }
@@ -194,6 +217,8 @@ export class WorkerPrimary implements AdminApi {
         switch (msg.t) {
           case 'ready':
             clearTimeout(timer);
+            // before any client socket: IPC keeps the order of what the primary sends
+            this.sendTo(slot, { t: 'security-sync', snapshot: this.securityStore.snapshot() });
             slot.ready = true;
             resolve();
             return;
@@ -448,6 +473,48 @@ export class WorkerPrimary implements AdminApi {
 
   deleteTopic(name: string): Promise<void> {
     return this.describeTopic(name).then(() => undefined);
+  }
+
+  // users, ACL rules, bans: changes are made on the primary's copy and forwarded to the workers;
+  // lists are read from the first running worker's copy (IPC keeps order: it has every earlier change)
+
+  private askFirstReady(call: AdminCall): Promise<AdminResult> {
+    const slot = this.slots.find((s) => s.ready);
+    if (!slot) return Promise.reject(new RobustMQError('RMQ_ERR_WORKER', 'no worker is running'));
+    return this.ask(slot, call);
+  }
+
+  createUser(request: CreateUserRequest): Promise<UserInfo> {
+    return this.security.createUser(request);
+  }
+  async listUsers(filter: UserFilter = {}): Promise<Page<UserInfo>> {
+    return (await this.askFirstReady({ method: 'listUsers', filter })) as Page<UserInfo>;
+  }
+  deleteUser(username: string): Promise<void> {
+    return this.security.deleteUser(username);
+  }
+  setUserPassword(username: string, password: string): Promise<void> {
+    return this.security.setUserPassword(username, password);
+  }
+  createAcl(request: CreateAclRequest): Promise<AclRule> {
+    return this.security.createAcl(request);
+  }
+  async listAcls(filter: AclFilter = {}): Promise<Page<AclRule>> {
+    return (await this.askFirstReady({ method: 'listAcls', filter })) as Page<AclRule>;
+  }
+  deleteAcl(id: string): Promise<void> {
+    return this.security.deleteAcl(id);
+  }
+  createBan(request: CreateBanRequest): Promise<BanInfo> {
+    return this.security.createBan(request);
+  }
+  async listBans(filter: BanFilter = {}): Promise<Page<BanInfo>> {
+    // ended bans leave the primary's copy (and so every worker's) before the list is read
+    await this.security.listBans({ kind: filter.kind });
+    return (await this.askFirstReady({ method: 'listBans', filter })) as Page<BanInfo>;
+  }
+  deleteBan(kind: BanKind, value: string): Promise<void> {
+    return this.security.deleteBan(kind, value);
   }
 
   /** Tokens live in the primary (it serves the admin endpoints): no worker is asked. */

@@ -1,0 +1,223 @@
+// The security part of the AdminApi: users, ACL rules and bans, over a SecurityStore (the in-memory
+// copy, written through to storage). AdminService (one broker) and WorkerPrimary (worker mode, whose
+// store forwards each change to the workers) delegate to it. Passwords are hashed here and never
+// logged, returned or stored in clear.
+import { randomBytes } from 'node:crypto';
+import type {
+  AclFilter,
+  AclRule,
+  BanFilter,
+  BanInfo,
+  BanKind,
+  CreateAclRequest,
+  CreateBanRequest,
+  CreateUserRequest,
+  Page,
+  UserFilter,
+  UserInfo,
+} from '../../lib/admin-api.js';
+import { RobustMQError } from '../../lib/errors.js';
+import {
+  ACL_ACTIONS,
+  ACL_PERMISSIONS,
+  BAN_KINDS,
+  checkAclFilter,
+  checkBanValue,
+  checkPassword,
+  checkUsername,
+} from '../../lib/security-rules.js';
+import { hashPassword } from '../security/password-hash.js';
+import type { SecurityStore } from '../security/security-store.js';
+import type { AclRecord, BanRecord, UserRecord } from '../storage/storage-adapter.js';
+import { decodeToken, encodeToken, firstAfter, pageSize } from './admin-service.js';
+
+function invalid(message: string): RobustMQError {
+  return new RobustMQError('RMQ_ERR_INVALID_ARGUMENT', message);
+}
+
+function oneOf<T extends string>(what: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw invalid(`${what} must be one of ${allowed.join(', ')}; got "${value}"`);
+  }
+  return value as T;
+}
+
+/** One page of `sorted` after the token, by a key that increases along the list. */
+function pageOf<T, R>(
+  sorted: readonly T[],
+  key: (item: T) => string,
+  map: (item: T) => R,
+  f: { limit?: number; pageToken?: string },
+): Page<R> {
+  const limit = pageSize(f.limit);
+  const start = f.pageToken ? firstAfter(sorted, decodeToken(f.pageToken), key) : 0;
+  const page = sorted.slice(start, start + limit);
+  return {
+    items: page.map(map),
+    nextPageToken: start + limit < sorted.length ? encodeToken(key(page[page.length - 1]!)) : '',
+    total: sorted.length,
+  };
+}
+
+const userInfo = (u: UserRecord): UserInfo => ({
+  username: u.username,
+  superuser: u.superuser,
+  createdAtMs: u.createdAt,
+});
+
+const aclRule = (r: AclRecord): AclRule => ({
+  id: r.id,
+  principalKind: r.principalKind,
+  principal: r.principal,
+  filter: r.filter,
+  action: r.action,
+  permission: r.permission,
+  createdAtMs: r.createdAt,
+});
+
+const banInfo = (b: BanRecord): BanInfo => ({
+  kind: b.kind,
+  value: b.value,
+  reason: b.reason,
+  untilMs: b.until ?? 0,
+  createdAtMs: b.createdAt,
+});
+
+/** Evaluation order as a string that sorts the same way (createdAt is at most 16 digits until the year 316 million). */
+const aclKey = (r: AclRecord): string => `${String(r.createdAt).padStart(16, '0')} ${r.id}`;
+const banKey = (b: BanRecord): string => `${b.kind}\0${b.value}`;
+
+export class AdminSecurity {
+  constructor(
+    private readonly store: SecurityStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async createUser(request: CreateUserRequest): Promise<UserInfo> {
+    checkUsername(request.username);
+    checkPassword(request.password);
+    this.mustNotExist(request.username);
+    const passwordHash = await hashPassword(request.password);
+    // another call may have created it while this one was hashing
+    this.mustNotExist(request.username);
+    const user: UserRecord = {
+      username: request.username,
+      passwordHash,
+      superuser: request.superuser === true,
+      createdAt: this.now(),
+    };
+    this.store.apply({ op: 'putUser', user });
+    return userInfo(user);
+  }
+
+  async listUsers(filter: UserFilter = {}): Promise<Page<UserInfo>> {
+    const users = this.store.users().filter((u) => !filter.username || u.username.includes(filter.username));
+    return pageOf(users, (u) => u.username, userInfo, filter);
+  }
+
+  async deleteUser(username: string): Promise<void> {
+    this.existing(username);
+    this.store.apply({ op: 'deleteUser', username });
+  }
+
+  async setUserPassword(username: string, password: string): Promise<void> {
+    this.existing(username);
+    checkPassword(password);
+    const passwordHash = await hashPassword(password);
+    // deleted while hashing: do not bring it back
+    const user = this.existing(username);
+    this.store.apply({ op: 'putUser', user: { ...user, passwordHash } });
+  }
+
+  async createAcl(request: CreateAclRequest): Promise<AclRule> {
+    const principalKind = oneOf('principalKind', request.principalKind, ['user', 'client', 'all'] as const);
+    const principal = request.principal ?? '';
+    if (principalKind === 'all' && principal !== '') throw invalid('a rule for all clients names no principal');
+    if (principalKind === 'user') checkUsername(principal);
+    if (principalKind === 'client') checkBanValue('clientid', principal);
+    checkAclFilter(request.filter);
+    let id = randomBytes(4).toString('hex');
+    while (this.store.acl(id)) id = randomBytes(4).toString('hex');
+    const rule: AclRecord = {
+      id,
+      principalKind,
+      principal,
+      filter: request.filter,
+      action: oneOf('action', request.action, ACL_ACTIONS),
+      permission: oneOf('permission', request.permission, ACL_PERMISSIONS),
+      createdAt: this.store.nextAclTime(),
+    };
+    this.store.apply({ op: 'putAcl', rule });
+    return aclRule(rule);
+  }
+
+  async listAcls(filter: AclFilter = {}): Promise<Page<AclRule>> {
+    if (filter.username && filter.clientId) throw invalid('filter by username or by client id, not both');
+    const rules = this.store
+      .acls()
+      .filter(
+        (r) =>
+          (!filter.username || (r.principalKind === 'user' && r.principal === filter.username)) &&
+          (!filter.clientId || (r.principalKind === 'client' && r.principal === filter.clientId)),
+      );
+    return pageOf(rules, aclKey, aclRule, filter);
+  }
+
+  async deleteAcl(id: string): Promise<void> {
+    if (!this.store.acl(id)) throw new RobustMQError('RMQ_ERR_ACL_NOT_FOUND', `no ACL rule has the id "${id}"`);
+    this.store.apply({ op: 'deleteAcl', id });
+  }
+
+  async createBan(request: CreateBanRequest): Promise<BanInfo> {
+    const kind = oneOf('kind', request.kind, BAN_KINDS);
+    const value = checkBanValue(kind, request.value);
+    const reason = request.reason ?? '';
+    if (Buffer.byteLength(reason) > 65535) throw invalid('reason is longer than 65535 bytes');
+    const now = this.now();
+    let until: number | undefined;
+    if (request.untilMs !== undefined && request.durationMs !== undefined) {
+      throw invalid('give the end of a ban as untilMs or as durationMs, not both');
+    }
+    if (request.durationMs !== undefined) {
+      if (!Number.isSafeInteger(request.durationMs) || request.durationMs <= 0) {
+        throw invalid(`durationMs must be a positive number of milliseconds; got ${request.durationMs}`);
+      }
+      until = now + request.durationMs;
+    } else if (request.untilMs !== undefined) {
+      if (!Number.isSafeInteger(request.untilMs) || request.untilMs <= now) {
+        throw invalid(`untilMs must be a time in the future (ms since the epoch); got ${request.untilMs}`);
+      }
+      until = request.untilMs;
+    }
+    const ban: BanRecord = { kind, value, reason, createdAt: now };
+    if (until !== undefined) ban.until = until;
+    this.store.apply({ op: 'putBan', ban });
+    return banInfo(ban);
+  }
+
+  async listBans(filter: BanFilter = {}): Promise<Page<BanInfo>> {
+    if (filter.kind) oneOf('kind', filter.kind, BAN_KINDS);
+    const bans = this.store.bans().filter((b) => !filter.kind || b.kind === filter.kind);
+    return pageOf(bans, banKey, banInfo, filter);
+  }
+
+  async deleteBan(kind: BanKind, value: string): Promise<void> {
+    oneOf('kind', kind, BAN_KINDS);
+    if (!this.store.ban(kind, value)) {
+      throw new RobustMQError('RMQ_ERR_BAN_NOT_FOUND', `${kind} "${value}" is not banned`);
+    }
+    this.store.apply({ op: 'deleteBan', kind, value });
+  }
+
+  private mustNotExist(username: string): void {
+    if (this.store.user(username)) {
+      throw new RobustMQError('RMQ_ERR_USER_EXISTS', `a user named "${username}" exists already`);
+    }
+  }
+
+  private existing(username: string): UserRecord {
+    const user = this.store.user(username);
+    if (!user) throw new RobustMQError('RMQ_ERR_USER_NOT_FOUND', `no user is named "${username}"`);
+    return user;
+  }
+}
