@@ -28,6 +28,8 @@ export interface NodeStatus {
   adminGrpcAddress: string;
   /** The admin REST endpoint, host:port ('' when it is off). */
   restAddress: string;
+  /** Admin calls (gRPC and REST) refused for a missing, unknown, revoked or expired token since start. */
+  adminAuthFailures: number;
 }
 
 export interface ClusterStatus {
@@ -282,6 +284,35 @@ export interface MessagePage {
   endOffset: number;
 }
 
+/** An admin API token as listed: never its secret or the secret's hash. */
+export interface AdminTokenInfo {
+  /** The public part of the token (`rmq_<id>_<secret>`); `bootstrap` for the admin.bootstrap_token_file one. */
+  id: string;
+  name: string;
+  createdAtMs: number;
+  /** 0 = never expires. */
+  expiresAtMs: number;
+  /** The last call made with it (kept to about a minute); 0 = never used. */
+  lastUsedAtMs: number;
+}
+
+export interface CreateTokenRequest {
+  /** Who or what uses the token (1-64 characters). */
+  name: string;
+  /** The token is refused this many milliseconds after its creation; 0 or absent = never expires. */
+  expiresInMs?: number;
+}
+
+/** A token just created: the only time the token itself is shown (the broker keeps only its hash). */
+export interface CreatedToken extends AdminTokenInfo {
+  token: string;
+}
+
+export interface TokenFilter {
+  limit?: number;
+  pageToken?: string;
+}
+
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
@@ -335,6 +366,12 @@ export interface AdminApi {
    * offset past the end, or both offset and fromTimeMs; RMQ_ERR_UNSUPPORTED with worker processes.
    */
   readMessages(request: ReadMessagesRequest): Promise<MessagePage>;
+  /** A new admin token; RMQ_ERR_INVALID_ARGUMENT for a bad name or expiry. */
+  createToken(request: CreateTokenRequest): Promise<CreatedToken>;
+  /** Admin tokens in creation order (the bootstrap token first when there is one). */
+  listTokens(filter?: TokenFilter): Promise<Page<AdminTokenInfo>>;
+  /** Revokes (deletes) a token: its next call is refused. RMQ_ERR_TOKEN_NOT_FOUND when there is none of that id. */
+  revokeToken(id: string): Promise<void>;
   /** Releases what the implementation holds (the gRPC channel); the broker is not stopped. */
   close(): Promise<void>;
 }

@@ -14,6 +14,10 @@ import type {
   UserFilter,
   UserInfo,
   AdminApi,
+  AdminTokenInfo,
+  CreatedToken,
+  CreateTokenRequest,
+  TokenFilter,
   ClientDetail,
   ClientFilter,
   ClientInfo,
@@ -37,6 +41,11 @@ export interface AdminClientOptions {
   timeoutMs?: number;
   /** Admin token, sent as `authorization: Bearer <token>` metadata with every call. */
   token?: string;
+  /**
+   * TLS to the endpoint (admin.tls_cert on the broker): the CA that signed the broker's certificate
+   * (absent: the system's roots), and this client's certificate and key when the broker asks for one.
+   */
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
 }
 
 type Unary = (
@@ -59,6 +68,7 @@ function fromWireConfigEntry(e: WireConfigEntry): ConfigEntry {
 export class AdminGrpcClient implements AdminApi {
   private readonly client: grpc.Client;
   private readonly timeoutMs: number;
+  private readonly tls: boolean;
   private readonly metadata = new grpc.Metadata();
 
   constructor(
@@ -66,8 +76,13 @@ export class AdminGrpcClient implements AdminApi {
     options: AdminClientOptions = {},
   ) {
     const Service = adminServiceClient();
-    this.client = new Service(address, grpc.credentials.createInsecure());
+    const tls = options.tls;
+    const credentials = tls
+      ? grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null)
+      : grpc.credentials.createInsecure();
+    this.client = new Service(address, credentials);
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.tls = options.tls !== undefined;
     if (options.token) this.metadata.set('authorization', `Bearer ${options.token}`);
   }
 
@@ -205,6 +220,22 @@ export class AdminGrpcClient implements AdminApi {
     });
   }
 
+  createToken(request: CreateTokenRequest): Promise<CreatedToken> {
+    return this.call<CreatedToken>('createToken', { name: request.name, expiresInMs: request.expiresInMs ?? 0 });
+  }
+
+  async listTokens(filter: TokenFilter = {}): Promise<Page<AdminTokenInfo>> {
+    const res = await this.call<{ tokens: AdminTokenInfo[]; nextPageToken: string; total: number }>('listTokens', {
+      limit: filter.limit ?? 0,
+      pageToken: filter.pageToken ?? '',
+    });
+    return { items: res.tokens, nextPageToken: res.nextPageToken, total: res.total };
+  }
+
+  async revokeToken(id: string): Promise<void> {
+    await this.call<unknown>('revokeToken', { id });
+  }
+
   async close(): Promise<void> {
     this.client.close();
   }
@@ -220,11 +251,26 @@ export class AdminGrpcClient implements AdminApi {
   }
 
   private error(err: grpc.ServiceError): RobustMQError {
+    if (
+      err.code === grpc.status.UNAVAILABLE &&
+      /alert (certificate required|bad certificate|unknown ca)/.test(err.details)
+    ) {
+      // the broker requires a client certificate (admin.tls_ca) and refused ours, or got none
+      return new RobustMQError(
+        'RMQ_ERR_UNAUTHORIZED',
+        `the admin endpoint at ${this.address} wants a TLS client certificate it trusts`,
+        { cause: err },
+      );
+    }
     if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED) {
       const why =
         err.code === grpc.status.DEADLINE_EXCEEDED
           ? `no answer within ${this.timeoutMs / 1000} s`
-          : (/\b(E[A-Z]{4,})\b/.exec(err.details)?.[1] ?? 'unavailable');
+          : /certificate/.test(err.details)
+            ? 'its TLS certificate is not trusted: pass the CA that signed it with --tls-ca'
+            : this.tls && /Failed to connect|ECONNRESET/.test(err.details)
+              ? 'the TLS handshake failed: is it a TLS endpoint, and does it trust the --tls-cert given?'
+              : (/\b(E[A-Z]{4,})\b/.exec(err.details)?.[1] ?? 'unavailable');
       return new RobustMQError(
         'RMQ_ERR_UNREACHABLE',
         `cannot reach the admin endpoint at ${this.address} (${why}); is the broker running? Choose the target with --server, ROBUSTMQ_SERVER or a context (robustmq-cli context list)`,

@@ -127,36 +127,92 @@ export const TopicsSchema = z
   })
   .strict();
 
-const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/;
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost)$/;
 
-/** An admin endpoint's address: loopback only until admin tokens and TLS client certificates exist. */
-const loopbackBind = z
-  .string()
-  .min(1)
-  .default('127.0.0.1')
-  .refine((a) => LOOPBACK.test(a), {
-    message: 'must be a loopback address (127.0.0.1, ::1): admin tokens are not available yet',
-  });
+/** Whether an address only takes connections from this machine. */
+export function isLoopbackAddress(address: string): boolean {
+  return LOOPBACK.test(address);
+}
+
+const adminBind = z.string().min(1).default('127.0.0.1');
 
 export const AdminSchema = z
   .object({
     /** Serve the admin gRPC API (robustmq-cli's target). */
     grpc_enabled: z.boolean().default(true),
-    /**
-     * Address of the admin gRPC endpoint. Loopback only for now: admin tokens and TLS client
-     * certificates, which a wider bind needs, are not built yet.
-     */
-    grpc_bind: loopbackBind,
+    /** Address of the admin gRPC endpoint. A non-loopback address needs admin tokens (auth, below). */
+    grpc_bind: adminBind,
     /** Port of the admin gRPC endpoint (0 = any free port). */
     grpc_port: port.default(1228),
     /** Serve the admin REST API (/api/v1, /api/docs, /health/live, /health/ready). */
     http_enabled: z.boolean().default(true),
-    /** Address of the admin REST API; loopback only for now, like grpc_bind. */
-    http_bind: loopbackBind,
+    /** Address of the admin REST API; like grpc_bind. */
+    http_bind: adminBind,
     /** Port of the admin REST API (0 = any free port). */
     http_port: port.default(8080),
+    /**
+     * Who may call the admin endpoints: "token" = only calls with a valid admin token; "none" = anyone
+     * who can connect (loopback binds only); "auto" = "token" when an enabled endpoint binds a
+     * non-loopback address, else "none".
+     */
+    auth: z.enum(['auto', 'none', 'token']).default('auto'),
+    /**
+     * A file holding the first admin token (at least 32 characters, e.g. `openssl rand -hex 32`): read
+     * and hashed at start, valid while the setting names it. How the first real tokens get created.
+     */
+    bootstrap_token_file: z.string().default(''),
+    /** PEM certificate (chain) of both admin endpoints: with tls_key, gRPC runs over TLS and REST over HTTPS. */
+    tls_cert: z.string().default(''),
+    /** PEM private key of tls_cert. */
+    tls_key: z.string().default(''),
+    /**
+     * PEM CA bundle: when set, admin clients must present a certificate it signed (mutual TLS), which
+     * is enough to open a non-loopback bind without tokens.
+     */
+    tls_ca: z.string().default(''),
   })
-  .strict();
+  .strict()
+  .superRefine((a, ctx) => {
+    if ((a.tls_cert === '') !== (a.tls_key === '')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [a.tls_cert === '' ? 'tls_cert' : 'tls_key'],
+        message: 'admin.tls_cert and admin.tls_key go together: set both (PEM files) or neither',
+      });
+    }
+    if (a.tls_ca !== '' && a.tls_cert === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls_ca'],
+        message: 'client certificates need TLS on the admin endpoints: set admin.tls_cert and admin.tls_key too',
+      });
+    }
+    if (a.auth !== 'none' || a.tls_ca !== '') return;
+    const open = [
+      a.grpc_enabled && !isLoopbackAddress(a.grpc_bind) ? `admin.grpc_bind = "${a.grpc_bind}"` : '',
+      a.http_enabled && !isLoopbackAddress(a.http_bind) ? `admin.http_bind = "${a.http_bind}"` : '',
+    ].filter(Boolean);
+    if (open.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['auth'],
+        message: `"none" is only allowed when the admin endpoints bind loopback addresses, but ${open.join(' and ')}: set admin.auth = "token" (or "auto") and admin.bootstrap_token_file for the first token, or require TLS client certificates (admin.tls_cert, admin.tls_key, admin.tls_ca), or bind 127.0.0.1`,
+      });
+    }
+  });
+
+/**
+ * Whether admin calls need a token under this configuration (admin.auth, resolving "auto": a
+ * non-loopback bind needs one, unless TLS client certificates are required, which authenticate).
+ */
+export function adminAuthRequired(admin: z.infer<typeof AdminSchema>): boolean {
+  if (admin.auth !== 'auto') return admin.auth === 'token';
+  if (admin.tls_ca !== '') return false;
+  return (
+    (admin.grpc_enabled && !isLoopbackAddress(admin.grpc_bind)) ||
+    (admin.http_enabled && !isLoopbackAddress(admin.http_bind))
+  );
+}
 
 export const ConfigSchema = z
   .object({

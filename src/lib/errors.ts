@@ -28,6 +28,8 @@ export const ErrorCodes = {
   RMQ_ERR_CONFIG_KEY: 'the configuration key is unknown or cannot be changed while the broker runs',
   RMQ_ERR_MQTT_REFUSED:
     'the broker refused an MQTT request of the CLI (its CONNACK, PUBACK, PUBREC or SUBACK reason code)',
+  RMQ_ERR_UNAUTHORIZED: 'the admin call carries no valid admin token',
+  RMQ_ERR_TOKEN_NOT_FOUND: 'no admin token with this id exists',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

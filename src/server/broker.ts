@@ -1,11 +1,15 @@
 // The composition root: builds the parts from the configuration, wires them, starts and stops
 // them in order. Owns the operations that span parts (publish, subscribe, connection closed).
+import { AdminAuth, loadAdminTokens } from './admin/admin-auth.js';
 import { AdminService } from './admin/admin-service.js';
+import { loadAdminTls } from './admin/admin-tls.js';
+import { AdminTokens } from './admin/admin-tokens.js';
 import { AdminGrpcServer } from './admin/grpc-server.js';
 import { RestServer } from './admin/rest-server.js';
 import type { ClusterStatus } from '../lib/admin-api.js';
 import type { Duplex } from 'node:stream';
 import type { BrokerConfig } from '../lib/config.js';
+import { adminAuthRequired } from '../lib/config-schema.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { VERSION } from '../lib/version.js';
 import { SysPublisher } from './features/sys-topics.js';
@@ -70,6 +74,9 @@ export class Broker implements MeshHost {
   readonly admin: AdminService;
   private adminGrpc?: AdminGrpcServer;
   private adminRest?: RestServer;
+  /** Admin API tokens (loaded at start, unless this is a worker: the primary holds them then). */
+  readonly adminTokens: AdminTokens;
+  readonly adminAuth: AdminAuth;
   private readonly sys: SysPublisher;
   private sweepTimer?: NodeJS.Timeout;
   startedAt = 0;
@@ -88,6 +95,8 @@ export class Broker implements MeshHost {
     this.storage = options.storage ?? createStorage(config, this.log);
     this.security = new SecurityStore(this.storage);
     this.admin = new AdminService(this);
+    this.adminTokens = new AdminTokens(this.storage, this.log);
+    this.adminAuth = new AdminAuth(adminAuthRequired(config.admin), this.adminTokens, this.log);
     this.sessions = new SessionManager(this);
     this.logs = new TopicLogs(this);
     this.dispatcher = new Dispatcher(this.router, this.sessions, config.shared.strategy);
@@ -121,13 +130,22 @@ export class Broker implements MeshHost {
       this.log.info({ version: VERSION, node: this.nodeName, peers: this.mesh!.peers }, 'RobustMQ worker started');
       return;
     }
+    await loadAdminTokens(this.adminTokens, this.adminAuth, this.config);
+    const adminTls = loadAdminTls(this.config.admin);
     const { bind, port } = this.config.mqtt;
     const tcp = new TcpListener(this, bind, port);
     await tcp.listen();
     this.listeners.push(tcp);
     const admin = this.config.admin;
     if (admin.grpc_enabled) {
-      const grpcServer = new AdminGrpcServer(this.admin, admin.grpc_bind, admin.grpc_port, this.log);
+      const grpcServer = new AdminGrpcServer(
+        this.admin,
+        admin.grpc_bind,
+        admin.grpc_port,
+        this.log,
+        this.adminAuth,
+        adminTls,
+      );
       try {
         await grpcServer.start();
       } catch (err) {
@@ -137,7 +155,15 @@ export class Broker implements MeshHost {
       this.adminGrpc = grpcServer;
     }
     if (admin.http_enabled) {
-      const rest = new RestServer(this.admin, admin.http_bind, admin.http_port, this.log, () => !this.stopping);
+      const rest = new RestServer(
+        this.admin,
+        admin.http_bind,
+        admin.http_port,
+        this.log,
+        () => !this.stopping,
+        this.adminAuth,
+        adminTls,
+      );
       try {
         await rest.start();
       } catch (err) {
@@ -188,6 +214,7 @@ export class Broker implements MeshHost {
     this.logs.stop();
     await this.adminGrpc?.stop();
     await this.adminRest?.stop();
+    if (!this.worker) this.adminTokens.saveAllLastUsed();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     // a listener's close() completes only once all its connections are gone: close them first
     const listenersClosed = Promise.all(this.listeners.map((l) => l.close()));

@@ -24,6 +24,7 @@ export default class ClusterStatus extends AdminCommand<typeof ClusterStatus> {
           ['sessions', sum((n) => n.sessions)],
           ['messages received', sum((n) => n.messagesReceived)],
           ['messages sent', sum((n) => n.messagesSent)],
+          ['admin calls refused (no valid token)', sum((n) => n.adminAuthFailures)],
         ],
         this.color,
       );

@@ -1,11 +1,13 @@
 // The base of every admin command: the global flags (--server, --token, --output/--json, --no-color,
 // --timeout), the AdminApi it talks to, and one error convention: a one-line reason on stderr with
 // its RMQ_ERR_* code and a documented exit code (docs/cli.md): 0 ok, 1 the server answered with an
-// error, 2 usage, 3 the server cannot be reached.
+// error, 2 usage, 3 the server cannot be reached, 4 the server refused the call for want of a valid
+// admin token (RMQ_ERR_UNAUTHORIZED: pass --token or set ROBUSTMQ_TOKEN).
+import { readFileSync } from 'node:fs';
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import type { AdminApi } from '../admin-api.js';
 import { AdminGrpcClient, DEFAULT_ADMIN_SERVER } from '../admin-grpc-client.js';
-import { isRobustMQError, type RobustMQError } from '../errors.js';
+import { RobustMQError, isRobustMQError } from '../errors.js';
 import { EXIT, errorExit, usageExit } from './command-errors.js';
 import { renderJson, renderYaml, type OutputFormat } from './render.js';
 import { resolveTarget } from './target.js';
@@ -39,6 +41,21 @@ export abstract class AdminCommand<T extends typeof Command> extends Command {
     token: Flags.string({
       summary: 'Admin token sent with every call (needed when the endpoint is not on loopback).',
       env: 'ROBUSTMQ_TOKEN',
+      helpGroup: 'GLOBAL',
+    }),
+    'tls-ca': Flags.string({
+      summary: 'Talk TLS to the admin endpoint, trusting this CA (PEM) for its certificate.',
+      env: 'ROBUSTMQ_TLS_CA',
+      helpGroup: 'GLOBAL',
+    }),
+    'tls-cert': Flags.string({
+      summary: 'Client certificate (PEM) for an endpoint that requires one (admin.tls_ca); with --tls-key.',
+      env: 'ROBUSTMQ_TLS_CERT',
+      helpGroup: 'GLOBAL',
+    }),
+    'tls-key': Flags.string({
+      summary: 'Private key (PEM) of --tls-cert.',
+      env: 'ROBUSTMQ_TLS_KEY',
       helpGroup: 'GLOBAL',
     }),
     'no-color': Flags.boolean({ summary: 'No colours in tables (also when NO_COLOR is set).', helpGroup: 'GLOBAL' }),
@@ -85,8 +102,39 @@ export abstract class AdminCommand<T extends typeof Command> extends Command {
       }
       throw err;
     }
-    this.api = new AdminGrpcClient(target.server, { timeoutMs: this.flags.timeout * 1000, token: target.token });
+    this.api = new AdminGrpcClient(target.server, {
+      timeoutMs: this.flags.timeout * 1000,
+      token: target.token,
+      tls: this.tlsFiles(),
+    });
     return this.api;
+  }
+
+  /** The --tls-* files, read; undefined when none is given (plain gRPC). A file that cannot be read: exit 2. */
+  private tlsFiles(): { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined {
+    const f = this.flags;
+    if (f['tls-ca'] === undefined && f['tls-cert'] === undefined && f['tls-key'] === undefined) return undefined;
+    // gRPC sets the TLS server name to the --server host even when it is an IP address, which Node
+    // flags with a deprecation warning (DEP0123) on stderr: a CLI's stderr is its one error line
+    process.noDeprecation = true;
+    if ((f['tls-cert'] === undefined) !== (f['tls-key'] === undefined)) {
+      this.usageError(new RobustMQError('RMQ_ERR_INVALID_ARGUMENT', '--tls-cert and --tls-key go together'));
+    }
+    const read = (flag: string, file: string | undefined): Buffer | undefined => {
+      if (file === undefined) return undefined;
+      try {
+        return readFileSync(file);
+      } catch (err) {
+        return this.usageError(
+          new RobustMQError('RMQ_ERR_INVALID_ARGUMENT', `${flag}: cannot read ${file}: ${(err as Error).message}`),
+        );
+      }
+    };
+    return {
+      ca: read('--tls-ca', f['tls-ca']),
+      cert: read('--tls-cert', f['tls-cert']),
+      key: read('--tls-key', f['tls-key']),
+    };
   }
 
   /** Prints `value` as JSON or YAML in those modes, else what `table()` renders. */

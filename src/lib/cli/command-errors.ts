@@ -5,10 +5,11 @@ import { isRobustMQError } from '../errors.js';
 import { usageErrorLine } from './usage-error.js';
 
 /**
+ * 4: the admin endpoint refused the call (no valid token or client certificate).
  * 27: `message subscribe -W` ran out of time before it had the messages it waited for (the code
  * mosquitto_sub uses for a -W time-out, so scripts written for it keep working).
  */
-export const EXIT = { ok: 0, server: 1, usage: 2, unreachable: 3, timeout: 27 } as const;
+export const EXIT = { ok: 0, server: 1, usage: 2, unreachable: 3, unauthorized: 4, timeout: 27 } as const;
 
 export interface ErrorExit {
   line: string;
@@ -17,6 +18,14 @@ export interface ErrorExit {
 
 /** How a command reports `err`; undefined for errors that are not ours (oclif reports those itself). */
 export function errorExit(err: unknown, commandId: string | undefined): ErrorExit | undefined {
+  if (isRobustMQError(err) && err.code === 'RMQ_ERR_UNAUTHORIZED') {
+    // 4: the admin endpoint wants a token or a client certificate this call did not have
+    const why = err.message.split(';')[0]!;
+    const fix = /certificate/.test(why)
+      ? "pass a client certificate signed by the broker's admin.tls_ca with --tls-cert and --tls-key"
+      : 'pass an admin token with --token or set ROBUSTMQ_TOKEN';
+    return { line: `${err.code}: the admin endpoint refused the call (${why}); ${fix}`, code: EXIT.unauthorized };
+  }
   if (isRobustMQError(err)) {
     return {
       line: `${err.code}: ${err.message}`,

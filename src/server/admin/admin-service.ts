@@ -4,6 +4,10 @@ import {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
   type AdminApi,
+  type AdminTokenInfo,
+  type CreatedToken,
+  type CreateTokenRequest,
+  type TokenFilter,
   type ClientFilter,
   type ClientDetail,
   type ClientInfo,
@@ -81,6 +85,7 @@ export class AdminService implements AdminApi {
           pid: process.pid,
           adminGrpcAddress: b.adminPort ? hostPort(b.config.admin.grpc_bind, b.adminPort) : '',
           restAddress: b.restPort ? hostPort(b.config.admin.http_bind, b.restPort) : '',
+          adminAuthFailures: b.adminAuth.failures,
         },
       ],
     };
@@ -221,6 +226,18 @@ export class AdminService implements AdminApi {
   }
   deleteBan(kind: BanKind, value: string): Promise<void> {
     return this.security.deleteBan(kind, value);
+  }
+
+  createToken(request: CreateTokenRequest): Promise<CreatedToken> {
+    return this.broker.adminTokens.create(request);
+  }
+
+  async listTokens(filter: TokenFilter = {}): Promise<Page<AdminTokenInfo>> {
+    return this.broker.adminTokens.list(filter);
+  }
+
+  revokeToken(id: string): Promise<void> {
+    return this.broker.adminTokens.revoke(id);
   }
 
   async close(): Promise<void> {}

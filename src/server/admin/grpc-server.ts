@@ -1,5 +1,6 @@
 // The admin gRPC endpoint: serves robustmq.admin.v1.AdminService (proto/admin.proto) from an
 // AdminApi. Errors travel as gRPC status codes with the RMQ_ERR_* code in the trailing metadata.
+// With admin auth on, every call needs `authorization: Bearer <token>` metadata (UNAUTHENTICATED else).
 import * as grpc from '@grpc/grpc-js';
 import type {
   AclFilter,
@@ -8,11 +9,15 @@ import type {
   ClientFilter,
   ConfigEntry,
   CreateAclRequest,
+  CreateTokenRequest,
   CreateUserRequest,
   ReadMessagesRequest,
+  TokenFilter,
   TopicFilter,
   UserFilter,
 } from '../../lib/admin-api.js';
+import type { AdminAuth } from './admin-auth.js';
+import type { AdminTls } from './admin-tls.js';
 
 /** CreateTopicRequest as proto-loader hands it over. */
 interface WireCreateTopic {
@@ -46,6 +51,10 @@ export class AdminGrpcServer {
     private readonly host: string,
     private readonly requestedPort: number,
     private readonly log: Logger,
+    /** Checks each call's token (absent: no check, as in tests of the API itself). */
+    private readonly auth?: AdminAuth,
+    /** Serve over TLS (and with a CA, require client certificates at the handshake). */
+    private readonly tls?: AdminTls,
   ) {}
 
   async start(): Promise<void> {
@@ -127,12 +136,23 @@ export class AdminGrpcServer {
         toWireConfigEntry(await api.setConfig(req.key, req.value)),
       ),
       ReadMessages: this.unary('ReadMessages', (req: Required<ReadMessagesRequest>) => api.readMessages(req)),
+      CreateToken: this.unary('CreateToken', (req: { name: string; expiresInMs: number }) =>
+        api.createToken({ name: req.name, expiresInMs: req.expiresInMs } satisfies CreateTokenRequest),
+      ),
+      ListTokens: this.unary('ListTokens', async (req: TokenFilter) => {
+        const page = await api.listTokens(req);
+        return { tokens: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      RevokeToken: this.unary('RevokeToken', async (req: { id: string }) => {
+        await api.revokeToken(req.id);
+        return {};
+      }),
     });
     const address = this.host.includes(':')
       ? `[${this.host}]:${this.requestedPort}`
       : `${this.host}:${this.requestedPort}`;
     this.port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
+      server.bindAsync(address, this.credentials(), (err, port) => {
         if (err) {
           reject(
             new RobustMQError(
@@ -147,8 +167,18 @@ export class AdminGrpcServer {
     this.server = server;
   }
 
+  private credentials(): grpc.ServerCredentials {
+    const tls = this.tls;
+    if (!tls) return grpc.ServerCredentials.createInsecure();
+    return grpc.ServerCredentials.createSsl(
+      tls.ca ?? null,
+      [{ cert_chain: tls.cert, private_key: tls.key }],
+      tls.ca !== undefined,
+    );
+  }
+
   describe(): string {
-    return `grpc://${this.host}:${this.port}`;
+    return `${this.tls ? 'grpcs' : 'grpc'}://${this.host}:${this.port}`;
   }
 
   /** Stops taking calls; calls in progress get 2 s to finish. */
@@ -170,7 +200,15 @@ export class AdminGrpcServer {
 
   private unary<Req, Res>(method: string, handler: Handler<Req, Res>): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
-      handler(call.request).then(
+      let result: Promise<Res>;
+      try {
+        const authorization = call.metadata.get('authorization')[0];
+        this.auth?.check(typeof authorization === 'string' ? authorization : undefined, call.getPeer(), 'grpc');
+        result = handler(call.request);
+      } catch (err) {
+        result = Promise.reject(err);
+      }
+      result.then(
         (res) => callback(null, res),
         (err: unknown) => {
           const metadata = new grpc.Metadata();
@@ -202,6 +240,8 @@ const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
   RMQ_ERR_BAN_NOT_FOUND: grpc.status.NOT_FOUND,
   RMQ_ERR_CONFIG_KEY: grpc.status.INVALID_ARGUMENT,
   RMQ_ERR_CONFIG_INVALID: grpc.status.INVALID_ARGUMENT,
+  RMQ_ERR_UNAUTHORIZED: grpc.status.UNAUTHENTICATED,
+  RMQ_ERR_TOKEN_NOT_FOUND: grpc.status.NOT_FOUND,
 };
 
 /** ConfigEntry on the wire: the value as JSON text (proto3 has no plain "any JSON value" scalar). */

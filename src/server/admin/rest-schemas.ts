@@ -14,7 +14,13 @@ const errorResponse = {
   },
 } as const;
 
-const errors = { 400: errorResponse, 404: errorResponse, 409: errorResponse, 500: errorResponse } as const;
+const errors = {
+  400: errorResponse,
+  401: { ...errorResponse, description: 'No valid admin token (admin auth on): send Authorization: Bearer <token>.' },
+  404: errorResponse,
+  409: errorResponse,
+  500: errorResponse,
+} as const;
 
 const nodeStatus = {
   type: 'object',
@@ -38,6 +44,7 @@ const nodeStatus = {
     pid: int,
     adminGrpcAddress: str,
     restAddress: str,
+    adminAuthFailures: int,
   },
 } as const;
 
@@ -255,6 +262,46 @@ export const listUsers = {
   },
   response: {
     200: { type: 'object', properties: { users: { type: 'array', items: userInfo }, nextPageToken: str, total: int } },
+    ...errors,
+  },
+} as const;
+
+const tokenFields = {
+  id: str,
+  name: str,
+  createdAtMs: int,
+  expiresAtMs: { type: 'integer', description: '0 = never expires.' },
+  lastUsedAtMs: { type: 'integer', description: '0 = never used.' },
+} as const;
+
+export const createToken = {
+  summary: 'Create an admin token. The answer holds the token itself, the only time it is shown.',
+  tags: ['tokens'],
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name'],
+    properties: {
+      name: { type: 'string', minLength: 1, maxLength: 64 },
+      expiresInMs: { type: 'integer', minimum: 0, description: 'Refused this long after creation; 0 = never.' },
+    },
+  },
+  response: { 201: { type: 'object', properties: { ...tokenFields, token: str } }, ...errors },
+} as const;
+
+export const listTokens = {
+  summary: 'Admin tokens in creation order: never a secret or hash.',
+  tags: ['tokens'],
+  querystring: { type: 'object', additionalProperties: false, properties: { ...paging } },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        tokens: { type: 'array', items: { type: 'object', properties: tokenFields } },
+        nextPageToken: str,
+        total: int,
+      },
+    },
     ...errors,
   },
 } as const;
@@ -497,4 +544,10 @@ export const readMessages = {
     },
     ...errors,
   },
+} as const;
+
+export const revokeToken = {
+  summary: 'Revoke an admin token: its next call is refused (401).',
+  tags: ['tokens'],
+  response: { 204: { type: 'null', description: 'Revoked.' }, ...errors },
 } as const;

@@ -1,10 +1,15 @@
 // The REST door of the admin API: /api/v1 on admin.http_port (fastify), over the same AdminApi as
 // the gRPC endpoint. Route schemas validate requests and make the OpenAPI document
 // (/api/v1/openapi.json, via @fastify/swagger); /api/docs renders it for people; /health/live and
-// /health/ready are for process supervisors and load balancers.
+// /health/ready are for process supervisors and load balancers. With admin auth on, every other path
+// (the API, its documents, unknown paths) needs `Authorization: Bearer <token>`: 401 and
+// WWW-Authenticate: Bearer without it; the health checks stay open.
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { AdminApi, BanKind, CreateAclRequest, CreateBanRequest, CreateUserRequest } from '../../lib/admin-api.js';
+import type { TLSSocket } from 'node:tls';
+import type { AdminAuth } from './admin-auth.js';
+import type { AdminTls } from './admin-tls.js';
 
 import { RobustMQError, isRobustMQError, type ErrorCode } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
@@ -29,7 +34,12 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   RMQ_ERR_CONFIG_INVALID: 400,
   RMQ_ERR_SHUTDOWN: 503,
   RMQ_ERR_WORKER: 503,
+  RMQ_ERR_UNAUTHORIZED: 401,
+  RMQ_ERR_TOKEN_NOT_FOUND: 404,
 };
+
+/** Paths served without a token when admin auth is on: what supervisors and load balancers poll. */
+const OPEN_PATHS = new Set(['/health/live', '/health/ready']);
 
 export class RestServer {
   private app?: FastifyInstance;
@@ -42,11 +52,23 @@ export class RestServer {
     private readonly log: Logger,
     /** Whether the broker serves clients yet (/health/ready). */
     private readonly ready: () => boolean,
+    /** Checks each request's token (absent: no check). */
+    private readonly auth?: AdminAuth,
+    /** Serve HTTPS (and with a CA, require a client certificate on every path but the health checks). */
+    private readonly tls?: AdminTls,
   ) {}
 
   async start(): Promise<void> {
     // unknown fields are refused (400), not silently dropped: a misspelt option must not pass as a default
-    const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false } } });
+    const tls = this.tls;
+    // requestCert without rejectUnauthorized: the handshake asks for a certificate, and the hook below
+    // refuses requests without a valid one, so the health checks stay reachable without one
+    const https = tls && { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: !!tls.ca, rejectUnauthorized: false };
+    const app = Fastify({
+      logger: false,
+      ajv: { customOptions: { removeAdditional: false } },
+      ...(https ? { https } : {}),
+    }) as unknown as FastifyInstance;
     await app.register(swagger, {
       openapi: {
         openapi: '3.0.3',
@@ -59,6 +81,7 @@ export class RestServer {
     });
     app.setErrorHandler((err: FastifyError | RobustMQError, _req, reply) => {
       if (isRobustMQError(err)) {
+        if (err.code === 'RMQ_ERR_UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="robustmq-admin"');
         return reply.status(HTTP_STATUS[err.code] ?? 500).send(errorBody(err.code, err.message));
       }
       if (err.validation) {
@@ -73,6 +96,17 @@ export class RestServer {
     app.setNotFoundHandler((req, reply) =>
       reply.status(404).send(errorBody('RMQ_ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)),
     );
+    const auth = this.auth;
+    const clientCerts = tls?.ca !== undefined;
+    if (auth && (auth.required || clientCerts)) {
+      // before routing: an unknown path answers 401 too, so the API's shape is not probed without a token
+      app.addHook('onRequest', async (req) => {
+        if (OPEN_PATHS.has(req.url.split('?')[0]!)) return;
+        const peer = req.socket.remoteAddress ?? '';
+        if (clientCerts) auth.checkClientCertificate((req.socket as TLSSocket).authorized, peer, 'rest');
+        auth.check(req.headers.authorization, peer, 'rest');
+      });
+    }
     this.routes(app);
     const address = await app
       .listen({ host: this.host, port: this.requestedPort })
@@ -88,7 +122,7 @@ export class RestServer {
   }
 
   describe(): string {
-    return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
   }
 
   async stop(): Promise<void> {
@@ -254,6 +288,23 @@ export class RestServer {
         fromTimeMs: q.from_time_ms,
         limit: q.limit,
       });
+    });
+    app.post<{ Body: { name: string; expiresInMs?: number } }>(
+      '/api/v1/tokens',
+      { schema: S.createToken },
+      async (req, reply) => reply.status(201).send(await api.createToken(req.body)),
+    );
+    app.get<{ Querystring: { limit?: number; page_token?: string } }>(
+      '/api/v1/tokens',
+      { schema: S.listTokens },
+      async (req) => {
+        const page = await api.listTokens({ limit: req.query.limit, pageToken: req.query.page_token });
+        return { tokens: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      },
+    );
+    app.delete<{ Params: { id: string } }>('/api/v1/tokens/:id', { schema: S.revokeToken }, async (req, reply) => {
+      await api.revokeToken(req.params.id);
+      return reply.status(204).send();
     });
     app.get('/api/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
     app.get('/api/docs', { schema: { hide: true } }, (_req, reply) =>

@@ -3,6 +3,7 @@
 import type { Message } from '../message.js';
 import type {
   AclRecord,
+  AdminTokenRecord,
   BanRecord,
   SecurityStorage,
   UserRecord,
@@ -44,6 +45,7 @@ export class MemoryStorage implements StorageAdapter, SecurityStorage {
   private readonly acls = new Map<string, AclRecord>();
   /** Key: `${kind}\0${value}`. */
   private readonly bans = new Map<string, BanRecord>();
+  private readonly adminTokens = new Map<string, AdminTokenRecord>();
 
   async open(): Promise<void> {}
   async close(): Promise<void> {}
@@ -223,5 +225,19 @@ export class MemoryStorage implements StorageAdapter, SecurityStorage {
     return [...this.bans.values()]
       .sort((a, b) => (a.kind + '\0' + a.value < b.kind + '\0' + b.value ? -1 : 1))
       .map((b) => ({ ...b }));
+  }
+
+  // ----- admin API tokens
+
+  saveAdminToken(token: AdminTokenRecord): void {
+    this.adminTokens.set(token.id, { ...token });
+  }
+  deleteAdminToken(id: string): void {
+    this.adminTokens.delete(id);
+  }
+  async loadAdminTokens(): Promise<AdminTokenRecord[]> {
+    return [...this.adminTokens.values()]
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((t) => ({ ...t }));
   }
 }

@@ -23,6 +23,7 @@
 //   database at once apply each migration once. A database written by a newer schema is refused.
 // - Users, ACL rules and bans (SecurityStorage) go through the same queue, folded per key like the rest;
 //   their loads order with COLLATE "C" (code point order, whatever the database's collation), as memory.
+// - Admin API tokens (AdminTokenStorage) too, folded per id; loaded in created_at, id (COLLATE "C") order.
 // - A server that cannot be reached or refuses the login makes open() reject with RMQ_ERR_STORAGE naming
 //   host:port/database (never the password).
 // - A failed commit is sticky: the batch is rolled back, every later flush() and load rejects with the
@@ -41,6 +42,7 @@ import {
 import type { Message, QoS } from '../message.js';
 import type {
   AclRecord,
+  AdminTokenRecord,
   BanRecord,
   LogCursor,
   LogEntry,
@@ -167,6 +169,15 @@ const MIGRATIONS: readonly string[] = [
      created_at bigint NOT NULL,
      PRIMARY KEY (kind, value)
    );`,
+  // 3: admin API tokens (AdminTokenStorage): only a hash of each secret is kept
+  `CREATE TABLE admin_tokens (
+     id text PRIMARY KEY,
+     name text NOT NULL,
+     secret_hash text NOT NULL,
+     created_at bigint NOT NULL,
+     expires_at bigint,
+     last_used_at bigint
+   );`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
@@ -270,6 +281,8 @@ type Op =
   | { k: 'deleteAcl'; id: string }
   | { k: 'saveBan'; b: BanRecord }
   | { k: 'deleteBan'; kind: BanRecord['kind']; value: string }
+  | { k: 'saveAdminToken'; t: AdminTokenRecord }
+  | { k: 'deleteAdminToken'; id: string }
   | RetentionOp;
 
 /** The final write of one session message key in a batch: a whole row, a delete, or a change of a row stored before. */
@@ -324,6 +337,8 @@ class NetEffect {
   private readonly acls = new Map<string, AclRecord | null>();
   /** kind → value → the ban, or null = deleted. */
   private readonly bans = new Map<BanRecord['kind'], Map<string, BanRecord | null>>();
+  /** null = deleted (revoked). */
+  private readonly adminTokens = new Map<string, AdminTokenRecord | null>();
 
   add(op: Exclude<Op, RetentionOp>): void {
     this.size++;
@@ -411,6 +426,12 @@ class NetEffect {
         break;
       case 'deleteBan':
         nested(this.bans, op.kind).set(op.value, null);
+        break;
+      case 'saveAdminToken':
+        this.adminTokens.set(op.t.id, op.t);
+        break;
+      case 'deleteAdminToken':
+        this.adminTokens.set(op.id, null);
         break;
     }
   }
@@ -703,6 +724,26 @@ class NetEffect {
           bansSaved.map((b) => b.reason),
           bansSaved.map((b) => b.until ?? null),
           bansSaved.map((b) => b.createdAt),
+        ],
+      );
+    }
+
+    // admin API tokens
+    const [tokensGone, tokensSaved] = splitFolded(this.adminTokens);
+    if (tokensGone.length > 0) await run('DELETE FROM admin_tokens WHERE id = ANY($1::text[])', [tokensGone]);
+    if (tokensSaved.length > 0) {
+      await run(
+        `INSERT INTO admin_tokens (id, name, secret_hash, created_at, expires_at, last_used_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[])
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, secret_hash = excluded.secret_hash,
+           created_at = excluded.created_at, expires_at = excluded.expires_at, last_used_at = excluded.last_used_at`,
+        [
+          tokensSaved.map((t) => t.id),
+          tokensSaved.map((t) => t.name),
+          tokensSaved.map((t) => t.secretHash),
+          tokensSaved.map((t) => t.createdAt),
+          tokensSaved.map((t) => t.expiresAt ?? null),
+          tokensSaved.map((t) => t.lastUsedAt ?? null),
         ],
       );
     }
@@ -1291,6 +1332,41 @@ export class PostgresStorage implements StorageAdapter, SecurityStorage {
         const ban: BanRecord = { kind: row.kind, value: row.value, reason: row.reason, createdAt: row.created_at };
         if (row.until !== null) ban.until = row.until;
         return ban;
+      });
+    });
+  }
+
+  // ----- admin API tokens (AdminTokenStorage)
+
+  saveAdminToken(token: AdminTokenRecord): void {
+    this.enqueue({ k: 'saveAdminToken', t: { ...token } });
+  }
+  deleteAdminToken(id: string): void {
+    this.enqueue({ k: 'deleteAdminToken', id });
+  }
+  loadAdminTokens(): Promise<AdminTokenRecord[]> {
+    return this.read('admin tokens', async (p) => {
+      const r = await p.query<{
+        id: string;
+        name: string;
+        secret_hash: string;
+        created_at: number;
+        expires_at: number | null;
+        last_used_at: number | null;
+      }>(
+        `SELECT id, name, secret_hash, created_at, expires_at, last_used_at
+         FROM admin_tokens ORDER BY created_at, id COLLATE "C"`,
+      );
+      return r.rows.map((row) => {
+        const t: AdminTokenRecord = {
+          id: row.id,
+          name: row.name,
+          secretHash: row.secret_hash,
+          createdAt: row.created_at,
+        };
+        if (row.expires_at !== null) t.expiresAt = row.expires_at;
+        if (row.last_used_at !== null) t.lastUsedAt = row.last_used_at;
+        return t;
       });
     });
   }

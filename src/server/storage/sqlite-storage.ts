@@ -29,6 +29,7 @@
 // - Users, ACL rules and bans (SecurityStorage, migration 3) are queued like every write. saveAcl and
 //   saveBan refuse a value the tables' CHECK constraints would refuse when called (RMQ_ERR_INVALID_ARGUMENT):
 //   in the batch it would fail the whole commit, and the failure is sticky.
+// - Admin API tokens (AdminTokenStorage, migration 5) are queued like every write.
 // - The writer thread is unref'd while nothing is in flight: an idle broker can exit. close() commits
 //   what is queued, closes the writer's connection, ends the thread, then closes the read connection.
 import { accessSync, closeSync, constants, mkdirSync, openSync, readSync, statSync } from 'node:fs';
@@ -48,6 +49,7 @@ import {
 import type { Message, QoS } from '../message.js';
 import type {
   AclRecord,
+  AdminTokenRecord,
   BanRecord,
   LogCursor,
   LogEntry,
@@ -202,6 +204,15 @@ const MIGRATIONS: readonly string[] = [
            FROM topic_log) AS w
      WHERE topic_log.rowid = w.id;
    DROP INDEX topic_log_time;`,
+  // 5: admin API tokens (AdminTokenStorage): only a hash of each secret is kept
+  `CREATE TABLE admin_tokens (
+     id TEXT PRIMARY KEY NOT NULL,
+     name TEXT NOT NULL,
+     secret_hash TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER,
+     last_used_at INTEGER
+   ) WITHOUT ROWID;`,
 ];
 
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
@@ -252,6 +263,15 @@ interface UserRow {
   password_hash: string;
   superuser: number;
   created_at: number;
+}
+
+interface AdminTokenRow {
+  id: string;
+  name: string;
+  secret_hash: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
 }
 
 interface BanRow {
@@ -504,6 +524,7 @@ export class SqliteStorage implements StorageAdapter, SecurityStorage {
       loadUsers: db.prepare('SELECT * FROM users ORDER BY username'),
       loadAcls: db.prepare('SELECT * FROM acl_rules ORDER BY created_at, id'),
       loadBans: db.prepare('SELECT * FROM bans ORDER BY kind, value'),
+      loadAdminTokens: db.prepare('SELECT * FROM admin_tokens ORDER BY created_at, id'),
     };
   }
 
@@ -1098,6 +1119,35 @@ export class SqliteStorage implements StorageAdapter, SecurityStorage {
         const ban: BanRecord = { kind: r.kind, value: r.value, reason: r.reason, createdAt: r.created_at };
         if (r.until !== null) ban.until = r.until;
         return ban;
+      }),
+    );
+  }
+
+  // ----- admin API tokens
+
+  saveAdminToken(t: AdminTokenRecord): void {
+    if (!this.writable()) return;
+    this.op(
+      OP.saveAdminToken,
+      this.str(t.id),
+      this.str(t.name),
+      this.str(t.secretHash),
+      t.createdAt,
+      t.expiresAt ?? NaN,
+      t.lastUsedAt ?? NaN,
+    );
+  }
+  deleteAdminToken(id: string): void {
+    if (!this.writable()) return;
+    this.op(OP.deleteAdminToken, this.str(id));
+  }
+  loadAdminTokens(): Promise<AdminTokenRecord[]> {
+    return this.read('admin tokens', (s) =>
+      (s.loadAdminTokens.all() as AdminTokenRow[]).map((r) => {
+        const t: AdminTokenRecord = { id: r.id, name: r.name, secretHash: r.secret_hash, createdAt: r.created_at };
+        if (r.expires_at !== null) t.expiresAt = r.expires_at;
+        if (r.last_used_at !== null) t.lastUsedAt = r.last_used_at;
+        return t;
       }),
     );
   }

@@ -48,6 +48,8 @@ export const OP = {
   deleteAcl: 19, // id
   saveBan: 20, // kind, value, reason, until?, createdAt
   deleteBan: 21, // kind, value
+  saveAdminToken: 22, // id, name, secretHash, createdAt, expiresAt?, lastUsedAt?
+  deleteAdminToken: 23, // id
 } as const;
 
 export interface WriterData {
@@ -200,6 +202,12 @@ function prepare(db: Database.Database) {
          created_at = excluded.created_at`,
     ),
     deleteBan: db.prepare('DELETE FROM bans WHERE kind = ? AND value = ?'),
+    saveAdminToken: db.prepare(
+      `INSERT INTO admin_tokens (id, name, secret_hash, created_at, expires_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, secret_hash = excluded.secret_hash,
+         created_at = excluded.created_at, expires_at = excluded.expires_at, last_used_at = excluded.last_used_at`,
+    ),
+    deleteAdminToken: db.prepare('DELETE FROM admin_tokens WHERE id = ?'),
   };
 }
 
@@ -454,6 +462,14 @@ class Writer {
         case OP.deleteBan:
           s.deleteBan.run(str(i + 1), str(i + 2));
           i += 3;
+          break;
+        case OP.saveAdminToken:
+          s.saveAdminToken.run(str(i + 1), str(i + 2), str(i + 3), num(i + 4), numOrNull(i + 5), numOrNull(i + 6));
+          i += 7;
+          break;
+        case OP.deleteAdminToken:
+          s.deleteAdminToken.run(str(i + 1));
+          i += 2;
           break;
         case OP.retention: {
           const id = num(i + 1);

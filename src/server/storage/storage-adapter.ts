@@ -127,7 +127,33 @@ export interface SecurityStorage {
   loadBans(): Promise<BanRecord[]>;
 }
 
-export interface StorageAdapter extends SecurityStorage {
+/**
+ * An admin API token (admin.auth = "token"). Only a hash of its secret is stored: the token itself is
+ * shown once, when it is created.
+ */
+export interface AdminTokenRecord {
+  /** Public part of the token (`rmq_<id>_<secret>`), the key of the record. */
+  id: string;
+  /** What the operator called it (who or what uses it). */
+  name: string;
+  /** `sha256$<hex>` of the secret part; never the secret itself. */
+  secretHash: string;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  /** Milliseconds since the epoch after which the token is refused; undefined = never expires. */
+  expiresAt?: number;
+  /** Last successful use, milliseconds since the epoch (saved at most about once a minute); undefined = never used. */
+  lastUsedAt?: number;
+}
+
+/** Admin API tokens: saved (insert or replace by id), deleted (revoked), loaded in createdAt, then id, order. */
+export interface AdminTokenStorage {
+  saveAdminToken(token: AdminTokenRecord): void;
+  deleteAdminToken(id: string): void;
+  loadAdminTokens(): Promise<AdminTokenRecord[]>;
+}
+
+export interface StorageAdapter extends SecurityStorage, AdminTokenStorage {
   readonly engine: string;
   open(): Promise<void>;
   close(): Promise<void>;

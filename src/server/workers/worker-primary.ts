@@ -1,7 +1,8 @@
 // The primary process of a node started with node.workers > 1: it forks the workers, owns the MQTT
 // listener, reads each connection's CONNECT just far enough to know its Client Identifier, and hands
 // the socket to the worker that owns that id (so a session, its takeover and its will live in one
-// process). It restarts a worker that dies, and serves the admin API by asking every worker.
+// process). It restarts a worker that dies, and serves the admin API by asking every worker. The admin
+// tokens live here only (memory storage, as the workers'): the primary is the one admin endpoint.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -19,6 +20,10 @@ import type {
   CreateUserRequest,
   UserFilter,
   UserInfo,
+  AdminTokenInfo,
+  CreatedToken,
+  CreateTokenRequest,
+  TokenFilter,
   ClientDetail,
   ClientFilter,
   ClientInfo,
@@ -33,6 +38,10 @@ import type { AdminApi } from '../../lib/admin-api.js';
 import type { BrokerConfig } from '../../lib/config.js';
 import { RobustMQError, type ErrorCode } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import { adminAuthRequired } from '../../lib/config-schema.js';
+import { AdminAuth, loadAdminTokens } from '../admin/admin-auth.js';
+import { loadAdminTls } from '../admin/admin-tls.js';
+import { AdminTokens } from '../admin/admin-tokens.js';
 import { AdminGrpcServer } from '../admin/grpc-server.js';
 import { RestServer } from '../admin/rest-server.js';
 import { AdminSecurity } from '../admin/admin-security.js';
@@ -74,6 +83,8 @@ export class WorkerPrimary implements AdminApi {
   private server?: net.Server;
   private adminGrpc?: AdminGrpcServer;
   private adminRest?: RestServer;
+  private readonly adminTokens: AdminTokens;
+  private readonly adminAuth: AdminAuth;
   private readonly pending = new Set<Pending>();
   private sweepTimer?: NodeJS.Timeout;
   private stopping = false;
@@ -103,6 +114,8 @@ export class WorkerPrimary implements AdminApi {
     this.securityStore.onChange = (change) => {
       for (const slot of this.slots) if (slot.ready) this.sendTo(slot, { t: 'security', change });
     };
+    this.adminTokens = new AdminTokens(new MemoryStorage(), log);
+    this.adminAuth = new AdminAuth(adminAuthRequired(config.admin), this.adminTokens, log);
   }
 
   get adminPort(): number {
@@ -118,13 +131,30 @@ export class WorkerPrimary implements AdminApi {
       for (const slot of this.slots) await this.spawn(slot);
       await this.listen(server);
       const admin = this.config.admin;
+      await loadAdminTokens(this.adminTokens, this.adminAuth, this.config);
+      const adminTls = loadAdminTls(admin);
       if (admin.grpc_enabled) {
-        const grpcServer = new AdminGrpcServer(this, admin.grpc_bind, admin.grpc_port, this.log);
+        const grpcServer = new AdminGrpcServer(
+          this,
+          admin.grpc_bind,
+          admin.grpc_port,
+          this.log,
+          this.adminAuth,
+          adminTls,
+        );
         await grpcServer.start();
         this.adminGrpc = grpcServer;
       }
       if (admin.http_enabled) {
-        const rest = new RestServer(this, admin.http_bind, admin.http_port, this.log, () => this.allReady);
+        const rest = new RestServer(
+          this,
+          admin.http_bind,
+          admin.http_port,
+          this.log,
+          () => this.allReady,
+          this.adminAuth,
+          adminTls,
+        );
         await rest.start();
         this.adminRest = rest;
       }
@@ -403,6 +433,7 @@ export class WorkerPrimary implements AdminApi {
           pid: process.pid,
           adminGrpcAddress: this.adminGrpc ? hostPort(this.config.admin.grpc_bind, this.adminGrpc.port) : '',
           restAddress: this.adminRest ? hostPort(this.config.admin.http_bind, this.adminRest.port) : '',
+          adminAuthFailures: this.adminAuth.failures,
         },
       ],
     };
@@ -511,6 +542,19 @@ export class WorkerPrimary implements AdminApi {
 
   readMessages(): Promise<MessagePage> {
     return Promise.reject(noTopics());
+  }
+
+  /** Tokens live in the primary (it serves the admin endpoints): no worker is asked. */
+  createToken(request: CreateTokenRequest): Promise<CreatedToken> {
+    return this.adminTokens.create(request);
+  }
+
+  async listTokens(filter: TokenFilter = {}): Promise<Page<AdminTokenInfo>> {
+    return this.adminTokens.list(filter);
+  }
+
+  revokeToken(id: string): Promise<void> {
+    return this.adminTokens.revoke(id);
   }
 
   async close(): Promise<void> {}
