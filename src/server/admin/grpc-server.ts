@@ -1,7 +1,14 @@
 // The admin gRPC endpoint: serves robustmq.admin.v1.AdminService (proto/admin.proto) from an
 // AdminApi. Errors travel as gRPC status codes with the RMQ_ERR_* code in the trailing metadata.
 import * as grpc from '@grpc/grpc-js';
-import type { AdminApi, ClientFilter, TopicFilter } from '../../lib/admin-api.js';
+import type {
+  AdminApi,
+  ClientFilter,
+  RetainedFilter,
+  SessionFilter,
+  SubscriptionListFilter,
+  TopicFilter,
+} from '../../lib/admin-api.js';
 
 /** CreateTopicRequest as proto-loader hands it over. */
 interface WireCreateTopic {
@@ -9,6 +16,10 @@ interface WireCreateTopic {
   partitions: number;
   retentionMs?: number | null;
   retentionBytes?: number | null;
+}
+/** ListSessionsRequest.connected as proto-loader hands it over (proto3 optional: null when absent). */
+interface WireOptionalBool {
+  connected?: boolean | null;
 }
 import { ERROR_CODE_KEY, adminServiceClient } from '../../lib/admin-proto.js';
 import { RobustMQError, isRobustMQError, type ErrorCode } from '../../lib/errors.js';
@@ -58,6 +69,29 @@ export class AdminGrpcServer {
       DescribeTopic: this.unary('DescribeTopic', (req: { name: string }) => api.describeTopic(req.name)),
       DeleteTopic: this.unary('DeleteTopic', async (req: { name: string }) => {
         await api.deleteTopic(req.name);
+        return {};
+      }),
+      ListSessions: this.unary('ListSessions', async (req: Omit<SessionFilter, 'connected'> & WireOptionalBool) => {
+        // proto3 optional: absent arrives as null
+        const page = await api.listSessions({ ...req, connected: req.connected ?? undefined });
+        return { sessions: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      DescribeSession: this.unary('DescribeSession', (req: { clientId: string }) => api.describeSession(req.clientId)),
+      DeleteSession: this.unary('DeleteSession', async (req: { clientId: string }) => {
+        await api.deleteSession(req.clientId);
+        return {};
+      }),
+      ListSubscriptions: this.unary('ListSubscriptions', async (req: SubscriptionListFilter) => {
+        const page = await api.listSubscriptions(req);
+        return { subscriptions: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      ListRetained: this.unary('ListRetained', async (req: RetainedFilter) => {
+        const page = await api.listRetained(req);
+        return { retained: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      GetRetained: this.unary('GetRetained', (req: { topic: string }) => api.getRetained(req.topic)),
+      DeleteRetained: this.unary('DeleteRetained', async (req: { topic: string }) => {
+        await api.deleteRetained(req.topic);
         return {};
       }),
     });
@@ -129,4 +163,6 @@ const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
   RMQ_ERR_TOPIC_NOT_FOUND: grpc.status.NOT_FOUND,
   RMQ_ERR_CLIENT_NOT_FOUND: grpc.status.NOT_FOUND,
   RMQ_ERR_UNSUPPORTED: grpc.status.FAILED_PRECONDITION,
+  RMQ_ERR_SESSION_NOT_FOUND: grpc.status.NOT_FOUND,
+  RMQ_ERR_RETAINED_NOT_FOUND: grpc.status.NOT_FOUND,
 };

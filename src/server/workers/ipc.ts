@@ -3,12 +3,14 @@
 import type { ClientDetail, ClientFilter, ClientInfo, ClusterStatus, Page } from '../../lib/admin-api.js';
 import type { BrokerConfig } from '../../lib/config.js';
 import type { WorkerRole } from '../broker.js';
+import type { SessionsAdminCall, SessionsAdminResult } from './admin-sessions-calls.js';
 
 export type AdminCall =
   | { method: 'clusterStatus' }
   | { method: 'listClients'; filter: ClientFilter }
-  | { method: 'describeClient' | 'kickClient'; clientId: string };
-export type AdminResult = ClusterStatus | Page<ClientInfo> | ClientDetail | undefined;
+  | { method: 'describeClient' | 'kickClient'; clientId: string }
+  | SessionsAdminCall;
+export type AdminResult = ClusterStatus | Page<ClientInfo> | ClientDetail | SessionsAdminResult | undefined;
 
 export type ToWorker =
   | { t: 'init'; config: BrokerConfig; role: WorkerRole }

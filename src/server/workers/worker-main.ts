@@ -7,6 +7,7 @@ import { createLogger } from '../../lib/logger.js';
 import type { BrokerConfig } from '../../lib/config.js';
 import { Broker, type WorkerRole } from '../broker.js';
 import type { FromWorker, ToWorker } from './ipc.js';
+import { answerSessionsAdminCall, isSessionsAdminCall } from './admin-sessions-calls.js';
 
 function send(msg: FromWorker): void {
   process.send?.(msg);
@@ -37,13 +38,15 @@ process.on('message', (msg: ToWorker, handle?: net.Socket) => {
       const call = msg.call;
       const run = !b
         ? Promise.reject(new Error('worker not started'))
-        : call.method === 'clusterStatus'
-          ? b.admin.clusterStatus()
-          : call.method === 'listClients'
-            ? b.admin.listClients(call.filter)
-            : call.method === 'describeClient'
-              ? b.admin.describeClient(call.clientId)
-              : b.admin.kickClient(call.clientId).then(() => undefined);
+        : isSessionsAdminCall(call)
+          ? answerSessionsAdminCall(b.admin, call)
+          : call.method === 'clusterStatus'
+            ? b.admin.clusterStatus()
+            : call.method === 'listClients'
+              ? b.admin.listClients(call.filter)
+              : call.method === 'describeClient'
+                ? b.admin.describeClient(call.clientId)
+                : b.admin.kickClient(call.clientId).then(() => undefined);
       run.then(
         (result) => send({ t: 'admin', id: msg.id, result }),
         (err: unknown) =>

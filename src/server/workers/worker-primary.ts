@@ -12,9 +12,17 @@ import type {
   ClientDetail,
   ClientFilter,
   ClientInfo,
+  ClientSubscriptionInfo,
   ClusterStatus,
   NodeStatus,
   Page,
+  RetainedFilter,
+  RetainedInfo,
+  RetainedMessage,
+  SessionDetail,
+  SessionFilter,
+  SessionInfo,
+  SubscriptionListFilter,
   TopicInfo,
 } from '../../lib/admin-api.js';
 import type { AdminApi } from '../../lib/admin-api.js';
@@ -26,6 +34,7 @@ import { RestServer } from '../admin/rest-server.js';
 import { pageSize } from '../admin/admin-service.js';
 import { ownerOf, peekConnect } from './client-owner.js';
 import type { AdminCall, AdminResult, FromWorker, ToWorker } from './ipc.js';
+import { mergePages } from './admin-sessions-calls.js';
 
 const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
 /** How long a worker may take to start before the node gives up on it. */
@@ -418,6 +427,66 @@ export class WorkerPrimary implements AdminApi {
     return this.describeTopic(name).then(() => undefined);
   }
 
+  /** Each worker's page of its own sessions, merged in client-id order. */
+  async listSessions(filter: SessionFilter = {}): Promise<Page<SessionInfo>> {
+    const limit = pageSize(filter.limit);
+    const pages = (await this.askAll({ method: 'listSessions', filter: { ...filter, limit } })) as Page<SessionInfo>[];
+    return mergePages(pages, limit, (s) => s.clientId);
+  }
+
+  /** The worker that owns the client id holds its session. */
+  async describeSession(clientId: string): Promise<SessionDetail> {
+    return (await this.ask(this.owner(clientId), { method: 'describeSession', clientId })) as SessionDetail;
+  }
+
+  async deleteSession(clientId: string): Promise<void> {
+    await this.ask(this.owner(clientId), { method: 'deleteSession', clientId });
+  }
+
+  /** Each worker's page of its sessions' subscriptions, merged in (client id, filter) order. */
+  async listSubscriptions(filter: SubscriptionListFilter = {}): Promise<Page<ClientSubscriptionInfo>> {
+    const limit = pageSize(filter.limit);
+    const pages = (await this.askAll({
+      method: 'listSubscriptions',
+      filter: { ...filter, limit },
+    })) as Page<ClientSubscriptionInfo>[];
+    return mergePages(pages, limit, (s) => `${s.clientId}\0${s.filter}`);
+  }
+
+  /** Every worker keeps the whole retained store: the first running one answers. */
+  async listRetained(filter: RetainedFilter = {}): Promise<Page<RetainedInfo>> {
+    return (await this.ask(this.anyWorker(), { method: 'listRetained', filter })) as Page<RetainedInfo>;
+  }
+
+  async getRetained(topic: string): Promise<RetainedMessage> {
+    return (await this.ask(this.anyWorker(), { method: 'getRetained', topic })) as RetainedMessage;
+  }
+
+  /**
+   * Every worker keeps the whole retained store, so each one removes its copy (not an empty retained
+   * PUBLISH through one worker: that would reach the subscribers). Not found only when no worker had it.
+   */
+  async deleteRetained(topic: string): Promise<void> {
+    const results = await Promise.allSettled(
+      this.slots.filter((s) => s.ready).map((s) => this.ask(s, { method: 'deleteRetained', topic })),
+    );
+    if (results.some((r) => r.status === 'fulfilled')) {
+      const failed = results.find((r) => r.status === 'rejected' && !isRetainedNotFound(r.reason));
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+      return;
+    }
+    if (results.length === 0) throw new RobustMQError('RMQ_ERR_WORKER', 'no worker is running');
+    throw (results[0] as PromiseRejectedResult).reason;
+  }
+
+  private owner(clientId: string): WorkerSlot {
+    return this.slots[ownerOf(clientId, this.slots.length)]!;
+  }
+
+  private anyWorker(): WorkerSlot {
+    return this.slots.find((s) => s.ready) ?? this.slots[0]!;
+  }
+
   async close(): Promise<void> {}
 
   async stop(): Promise<void> {
@@ -443,6 +512,10 @@ export class WorkerPrimary implements AdminApi {
     rmSync(this.meshDir, { recursive: true, force: true });
     this.log.info('stopped');
   }
+}
+
+function isRetainedNotFound(err: unknown): boolean {
+  return err instanceof RobustMQError && err.code === 'RMQ_ERR_RETAINED_NOT_FOUND';
 }
 
 function noTopics(): RobustMQError {

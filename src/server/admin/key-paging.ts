@@ -1,0 +1,59 @@
+// Paging over a sorted index of keys (client ids, topics) for the admin API: a page starts at the
+// key after the token (a binary search), reads keys in order until it holds `limit` matches, and a
+// filter is tested on each key in place (no copy of the collection, no sort per call). The token
+// is the page's last key, so a page stays right while keys come and go between calls.
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../lib/admin-api.js';
+import { RobustMQError } from '../../lib/errors.js';
+
+/** Page size from a request: default when absent or 0, an error when out of range. */
+export function pageSize(limit: number | undefined): number {
+  if (limit === undefined || limit === 0) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new RobustMQError('RMQ_ERR_INVALID_ARGUMENT', `limit must be between 1 and ${MAX_PAGE_SIZE}, got ${limit}`);
+  }
+  return limit;
+}
+
+export function encodePageToken(key: string): string {
+  return Buffer.from(key, 'utf8').toString('base64url');
+}
+
+export function decodePageToken(token: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(token)) {
+    throw new RobustMQError('RMQ_ERR_INVALID_ARGUMENT', 'page token is not one this server gave out');
+  }
+  return Buffer.from(token, 'base64url').toString('utf8');
+}
+
+export interface KeyPage<T> {
+  items: T[];
+  /** The key of the last item, when there are more matches after it. */
+  lastKey?: string;
+}
+
+/**
+ * Up to `limit` items from `keys` (already positioned after the token), keeping those `pick` maps
+ * to an item; then one more match is looked for, to know whether a next page exists.
+ */
+export function readPage<T>(
+  keys: Iterable<string>,
+  limit: number,
+  pick: (key: string) => T | undefined,
+  keyOf: (item: T) => string,
+): KeyPage<T> {
+  const items: T[] = [];
+  for (const key of keys) {
+    const item = pick(key);
+    if (item === undefined) continue;
+    if (items.length === limit) return { items, lastKey: keyOf(items[items.length - 1]!) };
+    items.push(item);
+  }
+  return { items };
+}
+
+/** How many keys `matches` accepts (a scan in place, for the total of a filtered list). */
+export function countMatching(keys: Iterable<string>, matches: (key: string) => boolean): number {
+  let n = 0;
+  for (const key of keys) if (matches(key)) n++;
+  return n;
+}
