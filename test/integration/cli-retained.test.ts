@@ -229,7 +229,12 @@ describe('robustmq-cli retained commands', () => {
     });
     assert.equal((await fetch(`${b.rest}/api/v1/retained/rt/b/c`, { method: 'DELETE' })).status, 404);
     const openapi = (await (await fetch(`${b.rest}/api/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    for (const path of ['/api/v1/retained', '/api/v1/retained/*']) assert.ok(path in openapi.paths, path);
+    const paths = Object.keys(openapi.paths);
+    assert.ok(paths.includes('/api/v1/retained'), paths.join(' '));
+    assert.ok(
+      paths.some((p) => p.startsWith('/api/v1/retained/')),
+      paths.join(' '),
+    );
   });
 });
 

@@ -341,9 +341,12 @@ describe('robustmq-cli session and subscription commands', () => {
     });
     assert.equal((await fetch(`${b.rest}/api/v1/sessions/ses-c`, { method: 'DELETE' })).status, 404);
     const openapi = (await (await fetch(`${b.rest}/api/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    for (const path of ['/api/v1/sessions', '/api/v1/sessions/*', '/api/v1/subscriptions']) {
-      assert.ok(path in openapi.paths, `${path} in the OpenAPI document`);
-    }
+    const paths = Object.keys(openapi.paths);
+    assert.ok(paths.includes('/api/v1/sessions') && paths.includes('/api/v1/subscriptions'), paths.join(' '));
+    assert.ok(
+      paths.some((p) => p.startsWith('/api/v1/sessions/')),
+      paths.join(' '),
+    );
   });
 });
 
