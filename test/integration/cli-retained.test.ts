@@ -39,11 +39,15 @@ interface RetainedMessage extends RetainedRow {
   };
 }
 
-/** The topics a new subscriber to `filter` gets retained messages from, within `ms`. */
-async function retainedFor(port: number, filter: string, clientId?: string, ms = 500): Promise<string[]> {
+/**
+ * The topics a new subscriber to `filter` gets retained messages from: it waits for `expected` of
+ * them (they come together, right after the SUBACK), then a little longer for any it should not get.
+ */
+async function retainedFor(port: number, filter: string, expected: number, clientId?: string): Promise<string[]> {
   const sub = await connect(port, clientId ? { clientId } : {});
   await sub.client.subscribeAsync(filter, { qos: 1 });
-  await delay(ms);
+  if (expected > 0) await sub.waitFor(expected, 10_000).catch(() => undefined);
+  await delay(300);
   await sub.end(true);
   return sub.messages.map((m) => m.topic).sort();
 }
@@ -178,14 +182,14 @@ describe('robustmq-cli retained commands', () => {
   });
 
   it('retained delete: a new subscriber gets nothing for the topic [MQTT-3.3.1-6]; still gone after a restart', async () => {
-    assert.deepEqual(await retainedFor(b.mqttPort, 'rt/b/+'), ['rt/b/c', 'rt/b/d']);
+    assert.deepEqual(await retainedFor(b.mqttPort, 'rt/b/+', 2), ['rt/b/c', 'rt/b/d']);
     // a subscriber already there is not sent anything by the delete
     const watcher = await connect(b.mqttPort, { clientId: 'rt-watch', protocolVersion: 5 });
     await watcher.client.subscribeAsync('rt/b/d', { qos: 1, rh: 2 });
     const r = await b.cli(['retained', 'delete', 'rt/b/d']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'deleted the retained message of rt/b/d');
-    assert.deepEqual(await retainedFor(b.mqttPort, 'rt/b/+'), ['rt/b/c']);
+    assert.deepEqual(await retainedFor(b.mqttPort, 'rt/b/+', 1), ['rt/b/c']);
     assert.equal(watcher.messages.length, 0);
     await watcher.end(true);
     const again = await b.cli(['retained', 'delete', 'rt/b/d', '--json']);
@@ -259,11 +263,11 @@ describe('retained commands with two worker processes (each keeps the whole reta
     await pub.client.publishAsync('wr/u', 'also', { qos: 1, retain: true });
     await pub.end();
     // the copy reaches the other worker over the mesh: both have it
-    for (let i = 0; i < 20; i++) {
-      if ((await retainedFor(b.mqttPort, 'wr/#', idOn(1, `wr-probe${i}`), 200)).length === 2) break;
+    for (let i = 0; i < 3; i++) {
+      if ((await retainedFor(b.mqttPort, 'wr/#', 2, idOn(1, `wr-probe${i}`))).length === 2) break;
     }
-    assert.deepEqual(await retainedFor(b.mqttPort, 'wr/#', idOn(0, 'wr-s0')), ['wr/t', 'wr/u']);
-    assert.deepEqual(await retainedFor(b.mqttPort, 'wr/#', idOn(1, 'wr-s1')), ['wr/t', 'wr/u']);
+    assert.deepEqual(await retainedFor(b.mqttPort, 'wr/#', 2, idOn(0, 'wr-s0')), ['wr/t', 'wr/u']);
+    assert.deepEqual(await retainedFor(b.mqttPort, 'wr/#', 2, idOn(1, 'wr-s1')), ['wr/t', 'wr/u']);
     const listed = json<RetainedPage>(await b.cli(['retained', 'list', '--json', '--topic', 'wr/#']));
     assert.deepEqual(
       listed.retained.map((m) => m.topic),
@@ -272,8 +276,8 @@ describe('retained commands with two worker processes (each keeps the whole reta
     const got = json<RetainedMessage>(await b.cli(['retained', 'get', 'wr/t', '--json']));
     assert.equal(got.payload, 'kept');
     assert.equal((await b.cli(['retained', 'delete', 'wr/t'])).code, 0);
-    assert.deepEqual(await retainedFor(b.mqttPort, 'wr/#', idOn(0, 'wr-s2')), ['wr/u']);
-    assert.deepEqual(await retainedFor(b.mqttPort, 'wr/#', idOn(1, 'wr-s3')), ['wr/u']);
+    assert.deepEqual(await retainedFor(b.mqttPort, 'wr/#', 1, idOn(0, 'wr-s2')), ['wr/u']);
+    assert.deepEqual(await retainedFor(b.mqttPort, 'wr/#', 1, idOn(1, 'wr-s3')), ['wr/u']);
     const after1 = json<RetainedPage>(await b.cli(['retained', 'list', '--json', '--topic', 'wr/#']));
     assert.deepEqual(
       after1.retained.map((m) => m.topic),
