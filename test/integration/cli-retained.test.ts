@@ -1,12 +1,13 @@
 // `robustmq-cli retained list|get|delete` as an operator runs them (the built CLI, a subprocess)
-// against a broker started by the test (`server start`, sqlite storage; then `--workers 2 --storage
-// memory`), with retained messages published by real MQTT.js clients: topic-filter listing and
-// paging, payloads as text or base64 with their v5 properties, delete (a new subscriber gets nothing,
-// and it stays deleted after a restart), unknown topics (exit 1), the REST routes, and a delete that
-// must reach every worker's copy of the retained store.
+// against a broker started by the test (`server start`, sqlite storage), with retained messages
+// published by real MQTT.js clients: topic-filter listing and paging, payloads as text or base64
+// with their v5 properties, delete (a new subscriber gets nothing, and it stays deleted after a
+// restart), unknown topics (exit 1), and the REST routes. Worker mode: cli-retained-workers.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ownerOf } from '../../src/server/workers/client-owner.js';
+import * as grpc from '@grpc/grpc-js';
+import { AdminGrpcClient } from '../../src/lib/admin-grpc-client.js';
+import { isRobustMQError } from '../../src/lib/errors.js';
 import { json, startAdminBroker, type AdminBroker } from '../helpers/admin-cli.js';
 import { killLeftovers } from '../helpers/child.js';
 import { connect, delay } from '../helpers/clients.js';
@@ -108,12 +109,14 @@ describe('robustmq-cli retained commands', () => {
       json<RetainedPage>(await b.cli(['retained', 'list', '--json', '--topic', filter])).retained.map((m) => m.topic);
     assert.deepEqual(await topics('rt/#'), ['rt/a', 'rt/b/c', 'rt/b/d']);
     assert.deepEqual(await topics('rt/+/c'), ['rt/b/c']);
-    assert.deepEqual(await topics('+/x'), ['other/x']);
-    assert.deepEqual(await topics('rt/a'), ['rt/a']);
-    assert.deepEqual(await topics('rt'), []);
-    assert.deepEqual(await topics('#'), ['other/x', 'rt/a', 'rt/b/c', 'rt/b/d']);
-    const counted = json<RetainedPage>(await b.cli(['retained', 'list', '--json', '--topic', 'rt/b/+']));
-    assert.equal(counted.total, 2);
+    const rest = async (filter: string) =>
+      (await (await fetch(`${b.rest}/api/v1/retained?topic=${encodeURIComponent(filter)}`)).json()) as RetainedPage;
+    const restTopics = async (filter: string) => (await rest(filter)).retained.map((m) => m.topic);
+    assert.deepEqual(await restTopics('+/x'), ['other/x']);
+    assert.deepEqual(await restTopics('rt/a'), ['rt/a']);
+    assert.deepEqual(await restTopics('rt'), []);
+    assert.deepEqual(await restTopics('#'), ['other/x', 'rt/a', 'rt/b/c', 'rt/b/d']);
+    assert.equal((await rest('rt/b/+')).total, 2);
     const bad = await b.cli(['retained', 'list', '--topic', 'rt/#/x']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^Error: RMQ_ERR_INVALID_ARGUMENT: topic filter "rt\/#\/x" is not valid/);
@@ -179,6 +182,17 @@ describe('robustmq-cli retained commands', () => {
     assert.equal(none.code, 1);
     assert.equal(none.stdout, '');
     assert.match(none.stderr, /^Error: RMQ_ERR_RETAINED_NOT_FOUND: no message is retained on topic "rt\/none"\n$/);
+    const api = new AdminGrpcClient(b.admin);
+    try {
+      await assert.rejects(api.getRetained('rt/none'), (err: unknown) => {
+        assert.ok(isRobustMQError(err));
+        assert.equal(err.code, 'RMQ_ERR_RETAINED_NOT_FOUND');
+        assert.equal((err.cause as grpc.ServiceError).code, grpc.status.NOT_FOUND);
+        return true;
+      });
+    } finally {
+      await api.close();
+    }
   });
 
   it('retained delete: a new subscriber gets nothing for the topic [MQTT-3.3.1-6]; still gone after a restart', async () => {
@@ -239,52 +253,5 @@ describe('robustmq-cli retained commands', () => {
       paths.some((p) => p.startsWith('/api/v1/retained/')),
       paths.join(' '),
     );
-  });
-});
-
-describe('retained commands with two worker processes (each keeps the whole retained store)', () => {
-  let b: AdminBroker;
-  const idOn = (worker: number, base: string): string => {
-    for (let i = 0; ; i++) if (ownerOf(`${base}-${i}`, 2) === worker) return `${base}-${i}`;
-  };
-
-  before(async () => {
-    b = await startAdminBroker(['--workers', '2', '--storage', 'memory']);
-  });
-
-  after(async () => {
-    await b.stop();
-    killLeftovers();
-  });
-
-  it('retained delete reaches every worker: new subscribers on either worker get nothing', async () => {
-    const pub = await connect(b.mqttPort, { clientId: idOn(0, 'wr-pub') });
-    await pub.client.publishAsync('wr/t', 'kept', { qos: 1, retain: true });
-    await pub.client.publishAsync('wr/u', 'also', { qos: 1, retain: true });
-    await pub.end();
-    // the copy reaches the other worker over the mesh: both have it
-    for (let i = 0; i < 3; i++) {
-      if ((await retainedFor(b.mqttPort, 'wr/#', 2, idOn(1, `wr-probe${i}`))).length === 2) break;
-    }
-    assert.deepEqual(await retainedFor(b.mqttPort, 'wr/#', 2, idOn(0, 'wr-s0')), ['wr/t', 'wr/u']);
-    assert.deepEqual(await retainedFor(b.mqttPort, 'wr/#', 2, idOn(1, 'wr-s1')), ['wr/t', 'wr/u']);
-    const listed = json<RetainedPage>(await b.cli(['retained', 'list', '--json', '--topic', 'wr/#']));
-    assert.deepEqual(
-      listed.retained.map((m) => m.topic),
-      ['wr/t', 'wr/u'],
-    );
-    const got = json<RetainedMessage>(await b.cli(['retained', 'get', 'wr/t', '--json']));
-    assert.equal(got.payload, 'kept');
-    assert.equal((await b.cli(['retained', 'delete', 'wr/t'])).code, 0);
-    assert.deepEqual(await retainedFor(b.mqttPort, 'wr/#', 1, idOn(0, 'wr-s2')), ['wr/u']);
-    assert.deepEqual(await retainedFor(b.mqttPort, 'wr/#', 1, idOn(1, 'wr-s3')), ['wr/u']);
-    const after1 = json<RetainedPage>(await b.cli(['retained', 'list', '--json', '--topic', 'wr/#']));
-    assert.deepEqual(
-      after1.retained.map((m) => m.topic),
-      ['wr/u'],
-    );
-    const again = await b.cli(['retained', 'delete', 'wr/t']);
-    assert.equal(again.code, 1);
-    assert.match(again.stderr, /RMQ_ERR_RETAINED_NOT_FOUND/);
   });
 });

@@ -1,14 +1,17 @@
 // `robustmq-cli session list|describe|delete` and `subscription list` as an operator runs them (the
-// built CLI, a subprocess) against a broker started by the test (`server start`, sqlite storage;
-// then `--workers 2 --storage memory`), with real MQTT.js clients: tables and --json, server-side
+// built CLI, a subprocess) against a broker started by the test (`server start`, sqlite storage),
+// with real MQTT.js clients: tables and --json, server-side
 // filters and paging across pages, unknown ids (exit 1 with the code), deleting the session of a
-// connected persistent client, what survives a restart, and the REST routes over real HTTP.
+// connected persistent client, what survives a restart, and the REST routes over real HTTP. Checks
+// that need no CLI of their own go over REST or gRPC (each CLI run starts a Node process).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ownerOf } from '../../src/server/workers/client-owner.js';
+import * as grpc from '@grpc/grpc-js';
+import { AdminGrpcClient } from '../../src/lib/admin-grpc-client.js';
+import { isRobustMQError } from '../../src/lib/errors.js';
 import { json, startAdminBroker, type AdminBroker } from '../helpers/admin-cli.js';
 import { killLeftovers } from '../helpers/child.js';
-import { connect, until, type TestClient } from '../helpers/clients.js';
+import { connect, type TestClient } from '../helpers/clients.js';
 
 interface SessionRow {
   clientId: string;
@@ -117,8 +120,14 @@ describe('robustmq-cli session and subscription commands', () => {
     assert.deepEqual(await ids('--client-id', 'ses-'), ['ses-a', 'ses-b', 'ses-c']);
     assert.deepEqual(await ids('--connected'), ['other-d', 'ses-a', 'ses-c']);
     assert.deepEqual(await ids('--disconnected'), ['ses-b']);
-    assert.deepEqual(await ids('--disconnected', '--client-id', 'other'), []);
-    const counted = json<SessionPage>(await b.cli(['session', 'list', '--json', '--connected', '--client-id', 'es-']));
+    const rest = async (query: string) =>
+      (await (await fetch(`${b.rest}/api/v1/sessions?${query}`)).json()) as SessionPage;
+    assert.deepEqual((await rest('connected=false&client_id=other')).sessions, []);
+    const counted = await rest('connected=true&client_id=es-');
+    assert.deepEqual(
+      counted.sessions.map((s) => s.clientId),
+      ['ses-a', 'ses-c'],
+    );
     assert.equal(counted.total, 2);
     const both = await b.cli(['session', 'list', '--connected', '--disconnected']);
     assert.equal(both.code, 2);
@@ -142,14 +151,14 @@ describe('robustmq-cli session and subscription commands', () => {
     );
     assert.equal(second.nextPageToken, '');
     // a filter that skips keys: the token still lands after the last one shown
-    const f1 = json<SessionPage>(await b.cli(['session', 'list', '--json', '--connected', '--limit', '2']));
+    const f1 = (await (await fetch(`${b.rest}/api/v1/sessions?connected=true&limit=2`)).json()) as SessionPage;
     assert.deepEqual(
       f1.sessions.map((s) => s.clientId),
       ['other-d', 'ses-a'],
     );
-    const f2 = json<SessionPage>(
-      await b.cli(['session', 'list', '--json', '--connected', '--limit', '2', '--page-token', f1.nextPageToken]),
-    );
+    const f2 = (await (
+      await fetch(`${b.rest}/api/v1/sessions?connected=true&limit=2&page_token=${f1.nextPageToken}`)
+    ).json()) as SessionPage;
     assert.deepEqual(
       f2.sessions.map((s) => s.clientId),
       ['ses-c'],
@@ -193,6 +202,18 @@ describe('robustmq-cli session and subscription commands', () => {
     assert.equal(none.code, 1);
     assert.equal(none.stdout, '');
     assert.match(none.stderr, /^Error: RMQ_ERR_SESSION_NOT_FOUND: no session of client "nobody" on this node\n$/);
+    // over gRPC itself: status NOT_FOUND, the code in the trailing metadata
+    const api = new AdminGrpcClient(b.admin);
+    try {
+      await assert.rejects(api.describeSession('nobody'), (err: unknown) => {
+        assert.ok(isRobustMQError(err));
+        assert.equal(err.code, 'RMQ_ERR_SESSION_NOT_FOUND');
+        assert.equal((err.cause as grpc.ServiceError).code, grpc.status.NOT_FOUND);
+        return true;
+      });
+    } finally {
+      await api.close();
+    }
     const gone = await b.cli(['session', 'delete', 'nobody', '--json']);
     assert.equal(gone.code, 1);
     assert.match(gone.stderr, /^Error: RMQ_ERR_SESSION_NOT_FOUND: /);
@@ -225,22 +246,28 @@ describe('robustmq-cli session and subscription commands', () => {
       );
     assert.deepEqual(await filters('--filter', '$share/'), ['ses-a $share/g/jobs/#']);
     assert.deepEqual(await filters('--client-id', 'ses-a'), ['ses-a $share/g/jobs/#', 'ses-a a/+']);
-    assert.deepEqual(await filters('--filter', '/'), ['ses-a $share/g/jobs/#', 'ses-a a/+', 'ses-b b/t', 'ses-c c/#']);
-    assert.deepEqual(await filters('--filter', 'c/#', '--client-id', 'ses-'), ['ses-c c/#']);
-    const counted = json<SubscriptionPage>(await b.cli(['subscription', 'list', '--json', '--client-id', 'ses-a']));
-    assert.equal(counted.total, 2);
+    const rest = async (query: string) =>
+      (await (await fetch(`${b.rest}/api/v1/subscriptions?${query}`)).json()) as SubscriptionPage;
+    const restFilters = async (query: string) =>
+      (await rest(query)).subscriptions.map((s) => `${s.clientId} ${s.filter}`);
+    assert.deepEqual(await restFilters('filter=/'), ['ses-a $share/g/jobs/#', 'ses-a a/+', 'ses-b b/t', 'ses-c c/#']);
+    assert.deepEqual(await restFilters(`filter=${encodeURIComponent('c/#')}&client_id=ses-`), ['ses-c c/#']);
+    assert.equal((await rest('client_id=ses-a')).total, 2);
     // one per page: the second page starts inside ses-a's subscriptions
     const walked: string[] = [];
     let token = '';
     for (let i = 0; i < 10; i++) {
-      const p = json<SubscriptionPage>(
-        await b.cli(['subscription', 'list', '--json', '--limit', '1', ...(token ? ['--page-token', token] : [])]),
-      );
+      const p = await rest(`limit=1${token ? `&page_token=${token}` : ''}`);
       walked.push(...p.subscriptions.map((s) => `${s.clientId} ${s.filter}`));
       token = p.nextPageToken;
       if (!token) break;
     }
     assert.deepEqual(walked, ['ses-a $share/g/jobs/#', 'ses-a a/+', 'ses-b b/t', 'ses-c c/#']);
+    const viaCli = json<SubscriptionPage>(await b.cli(['subscription', 'list', '--json', '--limit', '1', '--all']));
+    assert.deepEqual(
+      viaCli.subscriptions.map((s) => `${s.clientId} ${s.filter}`),
+      walked,
+    );
     const table = await b.cli(['subscription', 'list', '--limit', '2']);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /│ ses-a\s+│ \$share\/g\/jobs\/#\s+│ 0\s+│ no\s+│ no\s+│ 0\s+│\s+│/);
@@ -346,83 +373,6 @@ describe('robustmq-cli session and subscription commands', () => {
     assert.ok(
       paths.some((p) => p.startsWith('/api/v1/sessions/')),
       paths.join(' '),
-    );
-  });
-});
-
-describe('session and subscription commands with two worker processes', () => {
-  let b: AdminBroker;
-  const open: TestClient[] = [];
-  /** A client id that the primary hands to `worker`. */
-  const idOn = (worker: number, base: string): string => {
-    for (let i = 0; ; i++) if (ownerOf(`${base}-${i}`, 2) === worker) return `${base}-${i}`;
-  };
-
-  before(async () => {
-    b = await startAdminBroker(['--workers', '2', '--storage', 'memory']);
-  });
-
-  after(async () => {
-    for (const c of open) await c.end(true);
-    await b.stop();
-    killLeftovers();
-  });
-
-  it('session list merges both workers in client-id order, page by page; describe and delete reach the owning worker', async () => {
-    const ids = [idOn(0, 'w-a'), idOn(1, 'w-b'), idOn(0, 'w-c'), idOn(1, 'w-d'), idOn(1, 'w-e')].sort();
-    for (const id of ids) {
-      const c = await connect(b.mqttPort, v5persistent(id));
-      await c.client.subscribeAsync(`w/${id}`, { qos: 1 });
-      if (id.startsWith('w-b') || id.startsWith('w-c')) await c.end();
-      else open.push(c);
-    }
-    const all = json<SessionPage>(await b.cli(['session', 'list', '--json']));
-    assert.deepEqual(
-      all.sessions.map((s) => s.clientId),
-      ids,
-    );
-    assert.equal(all.total, 5);
-    const walked: string[] = [];
-    let token = '';
-    for (let i = 0; i < 10; i++) {
-      const p = json<SessionPage>(
-        await b.cli(['session', 'list', '--json', '--limit', '2', ...(token ? ['--page-token', token] : [])]),
-      );
-      walked.push(...p.sessions.map((s) => s.clientId));
-      token = p.nextPageToken;
-      if (!token) break;
-    }
-    assert.deepEqual(walked, ids);
-    const offline = json<SessionPage>(await b.cli(['session', 'list', '--json', '--disconnected']));
-    assert.deepEqual(
-      offline.sessions.map((s) => s.clientId),
-      ids.filter((id) => id.startsWith('w-b') || id.startsWith('w-c')),
-    );
-    const subs = json<SubscriptionPage>(await b.cli(['subscription', 'list', '--json', '--limit', '3']));
-    assert.deepEqual(
-      subs.subscriptions.map((s) => s.filter),
-      ids.slice(0, 3).map((id) => `w/${id}`),
-    );
-    assert.equal(subs.total, 5);
-    // describe and delete on each worker
-    for (const id of ids.filter((x) => x.startsWith('w-b') || x.startsWith('w-c'))) {
-      const d = json<SessionDetail>(await b.cli(['session', 'describe', id, '--json']));
-      assert.equal(d.session.clientId, id);
-      assert.equal((await b.cli(['session', 'delete', id])).code, 0);
-      assert.equal((await b.cli(['session', 'describe', id])).code, 1);
-    }
-    const connectedOne = ids.find((x) => x.startsWith('w-d'))!;
-    const victim = open.find((c) => c.client.options.clientId === connectedOne)!;
-    const reason = new Promise<number | undefined>((resolve) =>
-      victim.client.once('disconnect', (p) => resolve(p.reasonCode)),
-    );
-    assert.equal((await b.cli(['session', 'delete', connectedOne])).code, 0);
-    assert.equal(await reason, 0x98);
-    await until(() => !victim.client.connected, 5000, 'victim closed');
-    const left = json<SessionPage>(await b.cli(['session', 'list', '--json']));
-    assert.deepEqual(
-      left.sessions.map((s) => s.clientId),
-      ids.filter((id) => id.startsWith('w-a') || id.startsWith('w-e')),
     );
   });
 });

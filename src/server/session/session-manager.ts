@@ -227,10 +227,7 @@ export class SessionManager {
    */
   discard(session: Session): void {
     const conn = session.output as Connection | null;
-    if (conn) {
-      conn.log.info({ clientId: session.clientId }, 'session deleted by an administrator: disconnecting');
-      conn.disconnect(RC.ADMINISTRATIVE_ACTION, 'session deleted by an administrator');
-    }
+    conn?.disconnect(RC.ADMINISTRATIVE_ACTION, 'session deleted by an administrator');
     // the disconnect ended it already when its expiry was 0
     this.end(session, 'deleted');
   }
