@@ -79,6 +79,25 @@ export class SortedKeys {
     }
   }
 
+  /**
+   * Calls `visit` with the keys in order, from the same start as keys(), until it returns false.
+   * The callback form of keys(): about twice as fast over a whole index as a generator.
+   */
+  scan(visit: (key: string) => boolean | void, after?: string, inclusive = false): void {
+    const blocks = this.blocks;
+    let b = 0;
+    let i = 0;
+    if (after !== undefined) {
+      b = this.blockAtOrAfter(after, !inclusive);
+      if (b === blocks.length) return;
+      i = inclusive ? lowerBound(blocks[b]!, after) : upperBound(blocks[b]!, after);
+    }
+    for (; b < blocks.length; b++, i = 0) {
+      const block = blocks[b]!;
+      for (; i < block.length; i++) if (visit(block[i]!) === false) return;
+    }
+  }
+
   /** The first block whose last key is >= key (strict: > key); blocks.length when there is none. */
   private blockAtOrAfter(key: string, strict: boolean): number {
     const blocks = this.blocks;

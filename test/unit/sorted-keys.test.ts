@@ -57,6 +57,17 @@ describe('SortedKeys', () => {
         `from ${probe}`,
       );
     }
+    // scan(): the same starts as keys(), and it stops when the callback says so
+    for (const probe of [undefined, 'id-00000', 'id-02501', 'id-09999']) {
+      for (const inclusive of [false, true]) {
+        const seen: string[] = [];
+        keys.scan((k) => void seen.push(k), probe, inclusive);
+        assert.deepEqual(seen, [...keys.keys(probe, inclusive)], `scan from ${probe} ${inclusive}`);
+      }
+    }
+    const firstThree: string[] = [];
+    keys.scan((k) => firstThree.push(k) < 3, 'id-01000');
+    assert.deepEqual(firstThree, ['id-01002', 'id-01004', 'id-01006']);
     assert.equal(keys.has('id-02500'), true);
     assert.equal(keys.has('id-02501'), false);
   });
@@ -72,10 +83,20 @@ describe('SortedKeys', () => {
     const keys = new SortedKeys();
     for (let i = 0; i < 100; i++) keys.add(`c${String(i).padStart(3, '0')}`);
     const even = (k: string) => (Number(k.slice(1)) % 2 === 0 ? k : undefined);
-    const p1 = readPage(keys.keys(), 10, even, (k) => k);
+    const p1 = readPage(
+      (visit) => keys.scan(visit),
+      10,
+      even,
+      (k) => k,
+    );
     assert.deepEqual(p1.items, ['c000', 'c002', 'c004', 'c006', 'c008', 'c010', 'c012', 'c014', 'c016', 'c018']);
     assert.equal(p1.lastKey, 'c018');
-    const last = readPage(keys.keys('c079'), 10, even, (k) => k);
+    const last = readPage(
+      (visit) => keys.scan(visit, 'c079'),
+      10,
+      even,
+      (k) => k,
+    );
     assert.equal(last.items.length, 10);
     assert.equal(last.lastKey, undefined, 'c080..c098 are the last ten matches: no next page');
   });

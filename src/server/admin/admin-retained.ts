@@ -31,10 +31,15 @@ export class AdminRetained {
     const prefix = topicFilter === undefined ? '' : literalPrefix(topicFilter);
     const inRange = (topic: string): boolean => topic.startsWith(prefix);
     const matches = (topic: string): boolean => topicFilter === undefined || topicMatches(topicFilter, topic);
-    const start = (): Iterable<string> =>
-      after !== undefined && after >= prefix ? retained.topics.keys(after) : retained.topics.keys(prefix, true);
+    // from the token (or the prefix) on, and only while topics still begin with the prefix
+    const from = after !== undefined && after >= prefix ? after : prefix;
+    const inclusive = from !== after;
+    const inRangeScan =
+      (start: string, startInclusive: boolean) =>
+      (visit: (topic: string) => boolean | void): void =>
+        retained.topics.scan((topic) => inRange(topic) && visit(topic) !== false, start, startInclusive);
     const page = readPage(
-      takeWhile(start(), inRange),
+      inRangeScan(from, inclusive),
       limit,
       (topic) => {
         if (!matches(topic)) return undefined;
@@ -43,10 +48,7 @@ export class AdminRetained {
       },
       (info) => info.topic,
     );
-    const total =
-      topicFilter === undefined
-        ? retained.size
-        : countMatching(takeWhile(retained.topics.keys(prefix, true), inRange), matches);
+    const total = topicFilter === undefined ? retained.size : countMatching(inRangeScan(prefix, true), matches);
     return { items: page.items, nextPageToken: page.lastKey ? encodePageToken(page.lastKey) : '', total };
   }
 
@@ -106,11 +108,4 @@ export function literalPrefix(filter: string): string {
   const levels = filter.split('/');
   const wild = levels.findIndex((l) => l === '+' || l === '#');
   return wild < 0 ? filter : levels.slice(0, wild).join('/');
-}
-
-function* takeWhile(keys: Iterable<string>, ok: (key: string) => boolean): Generator<string, void, undefined> {
-  for (const key of keys) {
-    if (!ok(key)) return;
-    yield key;
-  }
 }

@@ -90,11 +90,21 @@ export class AdminService implements AdminApi {
       if (filter.ip && c.info.remoteAddress !== filter.ip) return undefined;
       return c;
     };
-    const page = readPage(index.keys(after), limit, connection, (c) => c.clientId);
+    const page = readPage(
+      (visit) => index.scan(visit, after),
+      limit,
+      connection,
+      (c) => c.clientId,
+    );
     return {
       items: page.items.map((c) => this.clientInfo(c)),
       nextPageToken: page.lastKey ? encodePageToken(page.lastKey) : '',
-      total: filtered ? countMatching(index.keys(), (id) => connection(id) !== undefined) : index.size,
+      total: filtered
+        ? countMatching(
+            (visit) => index.scan(visit),
+            (id) => connection(id) !== undefined,
+          )
+        : index.size,
     };
   }
 

@@ -30,7 +30,7 @@ export class AdminSessions {
     const matches = (id: string): boolean =>
       (!text || id.includes(text)) && (!wantDisconnected || !sessions.connectedIds.has(id));
     const page = readPage(
-      index.keys(after),
+      (visit) => index.scan(visit, after),
       limit,
       (id) => {
         if (!matches(id)) return undefined;
@@ -40,7 +40,7 @@ export class AdminSessions {
       (info) => info.clientId,
     );
     let total: number;
-    if (text) total = countMatching(index.keys(), matches);
+    if (text) total = countMatching((visit) => index.scan(visit), matches);
     else total = wantDisconnected ? sessions.ids.size - sessions.connectedIds.size : index.size;
     return { items: page.items, nextPageToken: page.lastKey ? encodePageToken(page.lastKey) : '', total };
   }
@@ -83,20 +83,25 @@ export class AdminSessions {
     const filterText = filter.filter;
     const items: ClientSubscriptionInfo[] = [];
     let more = false;
-    walk: for (const id of sessions.ids.keys(afterId, true)) {
-      if (idText && !id.includes(idText)) continue;
-      const s = sessions.get(id);
-      if (!s || s.subscriptions.size === 0) continue;
-      for (const sub of sortedSubscriptions(s)) {
-        if (id === afterId && sub.rawFilter <= afterFilter) continue;
-        if (filterText && !sub.rawFilter.includes(filterText)) continue;
-        if (items.length === limit) {
-          more = true;
-          break walk;
+    sessions.ids.scan(
+      (id) => {
+        if (idText && !id.includes(idText)) return true;
+        const s = sessions.get(id);
+        if (!s || s.subscriptions.size === 0) return true;
+        for (const sub of sortedSubscriptions(s)) {
+          if (id === afterId && sub.rawFilter <= afterFilter) continue;
+          if (filterText && !sub.rawFilter.includes(filterText)) continue;
+          if (items.length === limit) {
+            more = true;
+            return false;
+          }
+          items.push({ clientId: id, ...subscriptionInfo(sub) });
         }
-        items.push({ clientId: id, ...subscriptionInfo(sub) });
-      }
-    }
+        return true;
+      },
+      afterId,
+      true,
+    );
     const last = items[items.length - 1];
     return {
       items,
@@ -110,13 +115,13 @@ export class AdminSessions {
     const { sessions, router } = this.broker;
     if (!idText && !filterText) return router.size;
     let n = 0;
-    for (const id of sessions.ids.keys()) {
-      if (idText && !id.includes(idText)) continue;
+    sessions.ids.scan((id) => {
+      if (idText && !id.includes(idText)) return;
       const s = sessions.get(id);
-      if (!s) continue;
+      if (!s) return;
       if (!filterText) n += s.subscriptions.size;
       else for (const raw of s.subscriptions.keys()) if (raw.includes(filterText)) n++;
-    }
+    });
     return n;
   }
 

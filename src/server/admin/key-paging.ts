@@ -31,29 +31,39 @@ export interface KeyPage<T> {
   lastKey?: string;
 }
 
+/** Keys in order from where a page starts, to `visit` until it returns false (SortedKeys.scan). */
+export type KeyScan = (visit: (key: string) => boolean | void) => void;
+
 /**
- * Up to `limit` items from `keys` (already positioned after the token), keeping those `pick` maps
- * to an item; then one more match is looked for, to know whether a next page exists.
+ * Up to `limit` items from the keys `scan` gives (already positioned after the token), keeping those
+ * `pick` maps to an item; then one more match is looked for, to know whether a next page exists.
  */
 export function readPage<T>(
-  keys: Iterable<string>,
+  scan: KeyScan,
   limit: number,
   pick: (key: string) => T | undefined,
   keyOf: (item: T) => string,
 ): KeyPage<T> {
   const items: T[] = [];
-  for (const key of keys) {
+  let more = false;
+  scan((key) => {
     const item = pick(key);
-    if (item === undefined) continue;
-    if (items.length === limit) return { items, lastKey: keyOf(items[items.length - 1]!) };
+    if (item === undefined) return true;
+    if (items.length === limit) {
+      more = true;
+      return false;
+    }
     items.push(item);
-  }
-  return { items };
+    return true;
+  });
+  return more ? { items, lastKey: keyOf(items[items.length - 1]!) } : { items };
 }
 
 /** How many keys `matches` accepts (a scan in place, for the total of a filtered list). */
-export function countMatching(keys: Iterable<string>, matches: (key: string) => boolean): number {
+export function countMatching(scan: KeyScan, matches: (key: string) => boolean): number {
   let n = 0;
-  for (const key of keys) if (matches(key)) n++;
+  scan((key) => {
+    if (matches(key)) n++;
+  });
   return n;
 }
