@@ -367,6 +367,26 @@ describe('robustmq-cli session and subscription commands', () => {
       error: { code: 'RMQ_ERR_SESSION_NOT_FOUND', message: 'no session of client "ses-c" on this node' },
     });
     assert.equal((await fetch(`${b.rest}/api/v1/sessions/ses-c`, { method: 'DELETE' })).status, 404);
+    // a will waiting for its Will Delay Interval goes out when the session ends [MQTT-3.1.3-9]
+    const watcher = await connect(b.mqttPort, { clientId: 'will-watch' });
+    await watcher.client.subscribeAsync('wills/#', { qos: 1 });
+    const willing = await connect(b.mqttPort, {
+      ...v5persistent('will-me'),
+      will: {
+        topic: 'wills/me',
+        payload: Buffer.from('gone'),
+        qos: 1,
+        retain: false,
+        properties: { willDelayInterval: 600 },
+      },
+    });
+    await willing.client.subscribeAsync('will/t', { qos: 1 });
+    assert.equal((await fetch(`${b.rest}/api/v1/sessions/will-me`, { method: 'DELETE' })).status, 204);
+    const [will] = await watcher.waitFor(1, 5000);
+    assert.equal(will!.topic, 'wills/me');
+    assert.equal(will!.payload.toString(), 'gone');
+    await willing.end(true);
+    await watcher.end(true);
     const openapi = (await (await fetch(`${b.rest}/api/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
     const paths = Object.keys(openapi.paths);
     assert.ok(paths.includes('/api/v1/sessions') && paths.includes('/api/v1/subscriptions'), paths.join(' '));
