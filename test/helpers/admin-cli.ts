@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cleanEnv, freePort, spawnChild, type Child } from './child.js';
+import { cleanEnv, freePort, killLeftovers, spawnChild, type Child } from './child.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const RUN = join(ROOT, 'bin', 'run.js');
@@ -44,9 +44,37 @@ export function json<T>(r: Run): T {
   return JSON.parse(r.stdout) as T;
 }
 
+let reaperInstalled = false;
+/** Data directories of brokers not stopped yet. */
+const dirs = new Set<string>();
+
+function reap(): void {
+  killLeftovers();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs.clear();
+}
+
+/**
+ * A test file the runner stops (its 120 s timeout sends SIGTERM) runs no after() hook: its brokers
+ * would outlive it. They are killed on the way out instead.
+ */
+function killBrokersOnExit(): void {
+  if (reaperInstalled) return;
+  reaperInstalled = true;
+  process.once('exit', reap);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      reap();
+      process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
+    });
+  }
+}
+
 /** `server start` with its own data directory and free ports, plus `extra` flags (e.g. --workers 2). */
 export async function startAdminBroker(extra: string[] = []): Promise<AdminBroker> {
+  killBrokersOnExit();
   const dir = mkdtempSync(join(tmpdir(), 'rmq-admin-'));
+  dirs.add(dir);
   const mqttPort = await freePort();
   const adminPort = await freePort();
   const httpPort = await freePort();
@@ -92,6 +120,7 @@ export async function startAdminBroker(extra: string[] = []): Promise<AdminBroke
       broker.server.proc.kill('SIGTERM');
       await broker.server.exited(15_000);
       rmSync(dir, { recursive: true, force: true });
+      dirs.delete(dir);
     },
   };
   return broker;
