@@ -313,6 +313,99 @@ export interface TokenFilter {
   pageToken?: string;
 }
 
+export interface SessionFilter {
+  /** Sessions whose client id contains this text. */
+  clientId?: string;
+  /** true: only sessions with a connection now; false: only those without; absent: both. */
+  connected?: boolean;
+  limit?: number;
+  pageToken?: string;
+}
+
+/** A session of the node, connected or not. */
+export interface SessionInfo {
+  clientId: string;
+  connected: boolean;
+  /** 3 (MQTT 3.1), 4 (3.1.1) or 5: of the last connection. */
+  protocolVersion: number;
+  /** Seconds the session outlives its connection (4294967295: never expires; 0: ends with it). */
+  expiryIntervalS: number;
+  /** When its last connection went away, ms since the epoch; 0 while connected. */
+  disconnectedAtMs: number;
+  /** When it ends unless its client comes back, ms since the epoch; 0 while connected or when it never expires. */
+  expiresAtMs: number;
+  subscriptions: number;
+  /** Messages waiting to be sent. */
+  queued: number;
+  /** QoS 1/2 messages sent and not yet acknowledged. */
+  inflight: number;
+  node: string;
+}
+
+export interface SessionDetail {
+  session: SessionInfo;
+  /** In filter order. */
+  subscriptions: SubscriptionInfo[];
+  /** Incoming QoS 2 messages that got PUBREC and wait for the client's PUBREL. */
+  awaitingRelease: number;
+  /** Whether a will message waits to be published (its connection ended, its Will Delay runs). */
+  willPending: boolean;
+}
+
+export interface SubscriptionListFilter {
+  /** Subscriptions of clients whose id contains this text. */
+  clientId?: string;
+  /** Subscriptions whose filter (as the client sent it, $share/... included) contains this text. */
+  filter?: string;
+  limit?: number;
+  pageToken?: string;
+}
+
+/** One subscription of one session, as the client made it. */
+export interface ClientSubscriptionInfo extends SubscriptionInfo {
+  clientId: string;
+}
+
+export interface RetainedFilter {
+  /** An MQTT topic filter ('+' and '#' as in SUBSCRIBE; without wildcards: that topic only). */
+  topic?: string;
+  limit?: number;
+  pageToken?: string;
+}
+
+/** A retained message, without its payload. */
+export interface RetainedInfo {
+  topic: string;
+  qos: number;
+  payloadBytes: number;
+  /** When the broker received it, ms since the epoch. */
+  storedAtMs: number;
+  /** When its Message Expiry Interval ends, ms since the epoch; 0: never. */
+  expiresAtMs: number;
+  /** Client id of the publisher ('' when the broker made it). */
+  origin: string;
+}
+
+/** The MQTT 5 properties a retained message carries ('' / 0 / empty when absent). */
+export interface RetainedProperties {
+  payloadFormatIndicator: number;
+  /** As published, seconds; 0: none. */
+  messageExpiryIntervalS: number;
+  contentType: string;
+  responseTopic: string;
+  /** Base64. */
+  correlationData: string;
+  /** In the order the publisher sent them. */
+  userProperties: { key: string; value: string }[];
+}
+
+export interface RetainedMessage extends RetainedInfo {
+  /** The payload as text when it is valid UTF-8, else base64 (see payloadEncoding). */
+  payload: string;
+  payloadEncoding: 'utf8' | 'base64';
+  properties: RetainedProperties;
+}
+
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
@@ -328,6 +421,23 @@ export interface AdminApi {
   /** RMQ_ERR_TOPIC_NOT_FOUND when there is none of that name. */
   describeTopic(name: string): Promise<TopicInfo>;
   deleteTopic(name: string): Promise<void>;
+  /** Every session of the node, connected or not, in client-id order. */
+  listSessions(filter?: SessionFilter): Promise<Page<SessionInfo>>;
+  /** RMQ_ERR_SESSION_NOT_FOUND when the node holds no session of that client id. */
+  describeSession(clientId: string): Promise<SessionDetail>;
+  /**
+   * Ends the session and removes it from storage; a connected client is disconnected first (v5:
+   * DISCONNECT 0x98). RMQ_ERR_SESSION_NOT_FOUND when there is none.
+   */
+  deleteSession(clientId: string): Promise<void>;
+  /** Every subscription of the node, in client-id then filter order. */
+  listSubscriptions(filter?: SubscriptionListFilter): Promise<Page<ClientSubscriptionInfo>>;
+  /** Retained messages in topic order. RMQ_ERR_INVALID_ARGUMENT for a filter that is not valid. */
+  listRetained(filter?: RetainedFilter): Promise<Page<RetainedInfo>>;
+  /** RMQ_ERR_RETAINED_NOT_FOUND when no message is retained on the topic. */
+  getRetained(topic: string): Promise<RetainedMessage>;
+  /** Removes it, as an empty retained PUBLISH would [MQTT-3.3.1-6]; RMQ_ERR_RETAINED_NOT_FOUND when there is none. */
+  deleteRetained(topic: string): Promise<void>;
   /**
    * Users of password authentication (stored, not enforced yet: the authentication issue checks
    * them at CONNECT). RMQ_ERR_USER_EXISTS when the name is taken, RMQ_ERR_INVALID_ARGUMENT for a

@@ -5,31 +5,39 @@ import * as grpc from '@grpc/grpc-js';
 import type {
   AclFilter,
   AclRule,
+  AdminApi,
+  AdminTokenInfo,
   BanFilter,
   BanInfo,
   BanKind,
-  CreateAclRequest,
-  CreateBanRequest,
-  CreateUserRequest,
-  UserFilter,
-  UserInfo,
-  AdminApi,
-  AdminTokenInfo,
-  CreatedToken,
-  CreateTokenRequest,
-  TokenFilter,
   ClientDetail,
   ClientFilter,
   ClientInfo,
+  ClientSubscriptionInfo,
   ClusterStatus,
   ConfigEntry,
   ConfigValue,
+  CreateAclRequest,
+  CreateBanRequest,
+  CreateTokenRequest,
   CreateTopicRequest,
+  CreateUserRequest,
+  CreatedToken,
   MessagePage,
   Page,
   ReadMessagesRequest,
+  RetainedFilter,
+  RetainedInfo,
+  RetainedMessage,
+  SessionDetail,
+  SessionFilter,
+  SessionInfo,
+  SubscriptionListFilter,
+  TokenFilter,
   TopicFilter,
   TopicInfo,
+  UserFilter,
+  UserInfo,
 } from './admin-api.js';
 import { ERROR_CODE_KEY, adminServiceClient } from './admin-proto.js';
 import { ErrorCodes, RobustMQError, type ErrorCode } from './errors.js';
@@ -133,6 +141,54 @@ export class AdminGrpcClient implements AdminApi {
 
   async deleteTopic(name: string): Promise<void> {
     await this.call<unknown>('deleteTopic', { name });
+  }
+
+  async listSessions(filter: SessionFilter = {}): Promise<Page<SessionInfo>> {
+    const res = await this.call<{ sessions: SessionInfo[]; nextPageToken: string; total: number }>('listSessions', {
+      clientId: filter.clientId ?? '',
+      connected: filter.connected,
+      limit: filter.limit ?? 0,
+      pageToken: filter.pageToken ?? '',
+    });
+    return { items: res.sessions, nextPageToken: res.nextPageToken, total: res.total };
+  }
+
+  describeSession(clientId: string): Promise<SessionDetail> {
+    return this.call<SessionDetail>('describeSession', { clientId });
+  }
+
+  async deleteSession(clientId: string): Promise<void> {
+    await this.call<unknown>('deleteSession', { clientId });
+  }
+
+  async listSubscriptions(filter: SubscriptionListFilter = {}): Promise<Page<ClientSubscriptionInfo>> {
+    const res = await this.call<{ subscriptions: ClientSubscriptionInfo[]; nextPageToken: string; total: number }>(
+      'listSubscriptions',
+      {
+        clientId: filter.clientId ?? '',
+        filter: filter.filter ?? '',
+        limit: filter.limit ?? 0,
+        pageToken: filter.pageToken ?? '',
+      },
+    );
+    return { items: res.subscriptions, nextPageToken: res.nextPageToken, total: res.total };
+  }
+
+  async listRetained(filter: RetainedFilter = {}): Promise<Page<RetainedInfo>> {
+    const res = await this.call<{ retained: RetainedInfo[]; nextPageToken: string; total: number }>('listRetained', {
+      topic: filter.topic ?? '',
+      limit: filter.limit ?? 0,
+      pageToken: filter.pageToken ?? '',
+    });
+    return { items: res.retained, nextPageToken: res.nextPageToken, total: res.total };
+  }
+
+  getRetained(topic: string): Promise<RetainedMessage> {
+    return this.call<RetainedMessage>('getRetained', { topic });
+  }
+
+  async deleteRetained(topic: string): Promise<void> {
+    await this.call<unknown>('deleteRetained', { topic });
   }
 
   createUser(request: CreateUserRequest): Promise<UserInfo> {

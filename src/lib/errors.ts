@@ -20,6 +20,8 @@ export const ErrorCodes = {
   RMQ_ERR_CLIENT_NOT_FOUND: 'no client with this id is connected',
   RMQ_ERR_NOT_FOUND: 'no such route in the admin REST API',
   RMQ_ERR_UNSUPPORTED: 'the operation is not available in this configuration',
+  RMQ_ERR_SESSION_NOT_FOUND: 'the node holds no session of this client id',
+  RMQ_ERR_RETAINED_NOT_FOUND: 'no message is retained on this topic',
   RMQ_ERR_USER_EXISTS: 'a user with this username exists already',
   RMQ_ERR_USER_NOT_FOUND: 'no user with this username exists',
   RMQ_ERR_ACL_NOT_FOUND: 'no ACL rule with this id exists',

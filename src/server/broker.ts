@@ -304,6 +304,7 @@ export class Broker implements MeshHost {
   }
 
   clientConnected(conn: Connection): void {
+    if (conn.session) this.sessions.connected(conn.session);
     this.hooks.emit('client.connected', conn);
   }
 
@@ -322,12 +323,19 @@ export class Broker implements MeshHost {
   private applyRetained(msg: Message): void {
     if (msg.payload.length === 0) {
       // [MQTT-3.3.1-6] / [MQTT-3.3.1-10] an empty retained message deletes, and is not stored
-      if (this.retained.delete(msg.topic)) this.storage.deleteRetained(msg.topic);
+      this.removeRetained(msg.topic);
     } else {
       // [MQTT-3.3.1-5] store it, replacing any message on the topic
       this.retained.set(msg);
       this.storage.putRetained(msg);
     }
+  }
+
+  /** Removes the retained message of a topic from the index and from storage; false when there was none. */
+  removeRetained(topic: string): boolean {
+    if (!this.retained.delete(topic)) return false;
+    this.storage.deleteRetained(topic);
+    return true;
   }
 
   /** Add (or replace [MQTT-3.8.4-3]) a subscription; the caller persists the session once per SUBSCRIBE. */

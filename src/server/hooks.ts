@@ -16,7 +16,7 @@ export interface HookEvents {
   'session.resumed': [session: Session];
   'session.subscribed': [session: Session, subscription: Subscription];
   'session.unsubscribed': [session: Session, rawFilter: string];
-  'session.terminated': [session: Session, reason: 'expired' | 'clean' | 'takeover'];
+  'session.terminated': [session: Session, reason: 'expired' | 'clean' | 'takeover' | 'deleted'];
 }
 
 type Handler<K extends keyof HookEvents> = (...args: HookEvents[K]) => void;

@@ -29,7 +29,7 @@ import {
 import { hashPassword } from '../security/password-hash.js';
 import type { SecurityStore } from '../security/security-store.js';
 import type { AclRecord, BanRecord, UserRecord } from '../storage/storage-adapter.js';
-import { decodeToken, encodeToken, firstAfter, pageSize } from './admin-service.js';
+import { pageOfSorted as pageOf } from './key-paging.js';
 
 function invalid(message: string): RobustMQError {
   return new RobustMQError('RMQ_ERR_INVALID_ARGUMENT', message);
@@ -40,23 +40,6 @@ function oneOf<T extends string>(what: string, value: string, allowed: readonly 
     throw invalid(`${what} must be one of ${allowed.join(', ')}; got "${value}"`);
   }
   return value as T;
-}
-
-/** One page of `sorted` after the token, by a key that increases along the list. */
-function pageOf<T, R>(
-  sorted: readonly T[],
-  key: (item: T) => string,
-  map: (item: T) => R,
-  f: { limit?: number; pageToken?: string },
-): Page<R> {
-  const limit = pageSize(f.limit);
-  const start = f.pageToken ? firstAfter(sorted, decodeToken(f.pageToken), key) : 0;
-  const page = sorted.slice(start, start + limit);
-  return {
-    items: page.map(map),
-    nextPageToken: start + limit < sorted.length ? encodeToken(key(page[page.length - 1]!)) : '',
-    total: sorted.length,
-  };
 }
 
 const userInfo = (u: UserRecord): UserInfo => ({

@@ -1,34 +1,40 @@
 // The in-process AdminApi: answers from the Broker's own state. The gRPC server (grpc-server.ts)
 // and `server start` use it; robustmq-cli reaches it through the gRPC client.
-import {
-  DEFAULT_PAGE_SIZE,
-  MAX_PAGE_SIZE,
-  type AdminApi,
-  type AdminTokenInfo,
-  type CreatedToken,
-  type CreateTokenRequest,
-  type TokenFilter,
-  type ClientFilter,
-  type ClientDetail,
-  type ClientInfo,
-  type ClusterStatus,
-  type ConfigEntry,
-  type CreateTopicRequest,
-  type MessagePage,
-  type Page,
-  type ReadMessagesRequest,
-  type TopicFilter,
-  type TopicInfo,
-  type AclFilter,
-  type AclRule,
-  type BanFilter,
-  type BanInfo,
-  type BanKind,
-  type CreateAclRequest,
-  type CreateBanRequest,
-  type CreateUserRequest,
-  type UserFilter,
-  type UserInfo,
+import type {
+  AclFilter,
+  AclRule,
+  AdminApi,
+  AdminTokenInfo,
+  BanFilter,
+  BanInfo,
+  BanKind,
+  ClientDetail,
+  ClientFilter,
+  ClientInfo,
+  ClientSubscriptionInfo,
+  ClusterStatus,
+  ConfigEntry,
+  CreateAclRequest,
+  CreateBanRequest,
+  CreateTokenRequest,
+  CreateTopicRequest,
+  CreateUserRequest,
+  CreatedToken,
+  MessagePage,
+  Page,
+  ReadMessagesRequest,
+  RetainedFilter,
+  RetainedInfo,
+  RetainedMessage,
+  SessionDetail,
+  SessionFilter,
+  SessionInfo,
+  SubscriptionListFilter,
+  TokenFilter,
+  TopicFilter,
+  TopicInfo,
+  UserFilter,
+  UserInfo,
 } from '../../lib/admin-api.js';
 import { AdminSecurity } from './admin-security.js';
 import type { TopicRecord } from '../storage/storage-adapter.js';
@@ -38,22 +44,23 @@ import type { Connection } from '../protocol/connection.js';
 import { RC } from '../protocol/reason-codes.js';
 import { getConfig, setConfig } from './admin-config.js';
 import { readMessages } from './admin-messages.js';
+import { AdminRetained } from './admin-retained.js';
+import { AdminSessions } from './admin-sessions.js';
+import { countMatching, decodePageToken, encodePageToken, pageOfSorted, pageSize, readPage } from './key-paging.js';
 
-/** Page size from a request: default when absent or 0, an error when out of range. */
-export function pageSize(limit: number | undefined): number {
-  if (limit === undefined || limit === 0) return DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-    throw new RobustMQError('RMQ_ERR_INVALID_ARGUMENT', `limit must be between 1 and ${MAX_PAGE_SIZE}, got ${limit}`);
-  }
-  return limit;
-}
+export { pageSize };
 
 export class AdminService implements AdminApi {
   /** Users, ACL rules and bans (admin-security.ts), over the broker's SecurityStore. */
   private readonly security: AdminSecurity;
 
+  private readonly sessionsAdmin: AdminSessions;
+  private readonly retainedAdmin: AdminRetained;
+
   constructor(private readonly broker: Broker) {
     this.security = new AdminSecurity(broker.security);
+    this.sessionsAdmin = new AdminSessions(broker);
+    this.retainedAdmin = new AdminRetained(broker);
   }
 
   async clusterStatus(): Promise<ClusterStatus> {
@@ -70,7 +77,7 @@ export class AdminService implements AdminApi {
           version: b.version,
           startedAtMs: b.startedAt,
           uptimeMs: b.startedAt === 0 ? 0 : now - b.startedAt,
-          connections: this.connected().length,
+          connections: b.sessions.connectedIds.size,
           sessions: b.sessions.size,
           subscriptions,
           retained: b.retained.size,
@@ -93,25 +100,39 @@ export class AdminService implements AdminApi {
 
   /**
    * Connected clients in client-id order, filtered, one page after the token (the last client id of
-   * the previous page: a page stays right while clients come and go).
+   * the previous page: a page stays right while clients come and go). Paged through the sorted index
+   * of connected client ids: a binary search, then only the page's clients (and, with a filter, a
+   * scan of the ids in place for the total).
    */
   async listClients(filter: ClientFilter = {}): Promise<Page<ClientInfo>> {
     const limit = pageSize(filter.limit);
-    const after = filter.pageToken ? decodeToken(filter.pageToken) : undefined;
-    const matching = this.connected().filter(
-      (c) =>
-        (!filter.clientId || c.clientId.includes(filter.clientId)) &&
-        (!filter.username || c.username === filter.username) &&
-        (!filter.ip || c.info.remoteAddress === filter.ip),
+    const after = filter.pageToken ? decodePageToken(filter.pageToken) : undefined;
+    const sessions = this.broker.sessions;
+    const index = sessions.connectedIds;
+    const filtered = Boolean(filter.clientId || filter.username || filter.ip);
+    const connection = (id: string): Connection | undefined => {
+      if (filter.clientId && !id.includes(filter.clientId)) return undefined;
+      const c = sessions.get(id)?.output as Connection | null | undefined;
+      if (!c || c.state !== 'connected') return undefined;
+      if (filter.username && c.username !== filter.username) return undefined;
+      if (filter.ip && c.info.remoteAddress !== filter.ip) return undefined;
+      return c;
+    };
+    const page = readPage(
+      (visit) => index.scan(visit, after),
+      limit,
+      connection,
+      (c) => c.clientId,
     );
-    matching.sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
-    const start = after === undefined ? 0 : firstAfter(matching, after, (c) => c.clientId);
-    const page = matching.slice(start, start + limit);
-    const more = start + limit < matching.length;
     return {
-      items: page.map((c) => this.clientInfo(c)),
-      nextPageToken: more ? encodeToken(page[page.length - 1]!.clientId) : '',
-      total: matching.length,
+      items: page.items.map((c) => this.clientInfo(c)),
+      nextPageToken: page.lastKey ? encodePageToken(page.lastKey) : '',
+      total: filtered
+        ? countMatching(
+            (visit) => index.scan(visit),
+            (id) => connection(id) !== undefined,
+          )
+        : index.size,
     };
   }
 
@@ -153,17 +174,14 @@ export class AdminService implements AdminApi {
 
   /** Created topics in name order, filtered, one page after the token (the last name of the previous page). */
   async listTopics(filter: TopicFilter = {}): Promise<Page<TopicInfo>> {
-    const limit = pageSize(filter.limit);
-    const after = filter.pageToken ? decodeToken(filter.pageToken) : undefined;
     const matching = this.broker.logs.list().filter((t) => !filter.name || t.name.includes(filter.name));
     matching.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const start = after === undefined ? 0 : firstAfter(matching, after, (t) => t.name);
-    const page = matching.slice(start, start + limit);
-    return {
-      items: page.map((t) => this.topicInfo(t, false)),
-      nextPageToken: start + limit < matching.length ? encodeToken(page[page.length - 1]!.name) : '',
-      total: matching.length,
-    };
+    return pageOfSorted(
+      matching,
+      (t) => t.name,
+      (t) => this.topicInfo(t, false),
+      filter,
+    );
   }
 
   async describeTopic(name: string): Promise<TopicInfo> {
@@ -240,8 +258,6 @@ export class AdminService implements AdminApi {
     return this.broker.adminTokens.revoke(id);
   }
 
-  async close(): Promise<void> {}
-
   async getConfig(key?: string): Promise<ConfigEntry[]> {
     return getConfig(this.configHolder(), key);
   }
@@ -260,6 +276,36 @@ export class AdminService implements AdminApi {
     for (const c of this.broker.connections) if (c.state === 'connected') out.push(c);
     return out;
   }
+
+  async listSessions(filter?: SessionFilter): Promise<Page<SessionInfo>> {
+    return this.sessionsAdmin.listSessions(filter);
+  }
+
+  async describeSession(clientId: string): Promise<SessionDetail> {
+    return this.sessionsAdmin.describeSession(clientId);
+  }
+
+  deleteSession(clientId: string): Promise<void> {
+    return this.sessionsAdmin.deleteSession(clientId);
+  }
+
+  async listSubscriptions(filter?: SubscriptionListFilter): Promise<Page<ClientSubscriptionInfo>> {
+    return this.sessionsAdmin.listSubscriptions(filter);
+  }
+
+  async listRetained(filter?: RetainedFilter): Promise<Page<RetainedInfo>> {
+    return this.retainedAdmin.listRetained(filter);
+  }
+
+  async getRetained(topic: string): Promise<RetainedMessage> {
+    return this.retainedAdmin.getRetained(topic);
+  }
+
+  deleteRetained(topic: string): Promise<void> {
+    return this.retainedAdmin.deleteRetained(topic);
+  }
+
+  async close(): Promise<void> {}
 
   private clientInfo(c: Connection): ClientInfo {
     const s = c.session;
@@ -284,27 +330,4 @@ export class AdminService implements AdminApi {
 /** host:port, an IPv6 host in brackets. */
 export function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/** The index of the first item whose key is after `after` (binary search: the list is sorted by key). */
-export function firstAfter<T>(sorted: readonly T[], after: string, key: (item: T) => string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (key(sorted[mid]!) <= after) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-export function encodeToken(clientId: string): string {
-  return Buffer.from(clientId, 'utf8').toString('base64url');
-}
-
-export function decodeToken(token: string): string {
-  if (!/^[A-Za-z0-9_-]+$/.test(token)) {
-    throw new RobustMQError('RMQ_ERR_INVALID_ARGUMENT', 'page token is not one this server gave out');
-  }
-  return Buffer.from(token, 'base64url').toString('utf8');
 }

@@ -12,6 +12,9 @@ import type {
   CreateTokenRequest,
   CreateUserRequest,
   ReadMessagesRequest,
+  RetainedFilter,
+  SessionFilter,
+  SubscriptionListFilter,
   TokenFilter,
   TopicFilter,
   UserFilter,
@@ -25,6 +28,10 @@ interface WireCreateTopic {
   partitions: number;
   retentionMs?: number | null;
   retentionBytes?: number | null;
+}
+/** ListSessionsRequest.connected as proto-loader hands it over (proto3 optional: null when absent). */
+interface WireOptionalBool {
+  connected?: boolean | null;
 }
 
 /** CreateBanRequest as proto-loader hands it over (optional int64: null when absent). */
@@ -87,6 +94,29 @@ export class AdminGrpcServer {
       DescribeTopic: this.unary('DescribeTopic', (req: { name: string }) => api.describeTopic(req.name)),
       DeleteTopic: this.unary('DeleteTopic', async (req: { name: string }) => {
         await api.deleteTopic(req.name);
+        return {};
+      }),
+      ListSessions: this.unary('ListSessions', async (req: Omit<SessionFilter, 'connected'> & WireOptionalBool) => {
+        // proto3 optional: absent arrives as null
+        const page = await api.listSessions({ ...req, connected: req.connected ?? undefined });
+        return { sessions: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      DescribeSession: this.unary('DescribeSession', (req: { clientId: string }) => api.describeSession(req.clientId)),
+      DeleteSession: this.unary('DeleteSession', async (req: { clientId: string }) => {
+        await api.deleteSession(req.clientId);
+        return {};
+      }),
+      ListSubscriptions: this.unary('ListSubscriptions', async (req: SubscriptionListFilter) => {
+        const page = await api.listSubscriptions(req);
+        return { subscriptions: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      ListRetained: this.unary('ListRetained', async (req: RetainedFilter) => {
+        const page = await api.listRetained(req);
+        return { retained: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      GetRetained: this.unary('GetRetained', (req: { topic: string }) => api.getRetained(req.topic)),
+      DeleteRetained: this.unary('DeleteRetained', async (req: { topic: string }) => {
+        await api.deleteRetained(req.topic);
         return {};
       }),
       // security: the request objects hold passwords; they are never logged (unary() logs none)
@@ -234,6 +264,8 @@ const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
   RMQ_ERR_TOPIC_NOT_FOUND: grpc.status.NOT_FOUND,
   RMQ_ERR_CLIENT_NOT_FOUND: grpc.status.NOT_FOUND,
   RMQ_ERR_UNSUPPORTED: grpc.status.FAILED_PRECONDITION,
+  RMQ_ERR_SESSION_NOT_FOUND: grpc.status.NOT_FOUND,
+  RMQ_ERR_RETAINED_NOT_FOUND: grpc.status.NOT_FOUND,
   RMQ_ERR_USER_EXISTS: grpc.status.ALREADY_EXISTS,
   RMQ_ERR_USER_NOT_FOUND: grpc.status.NOT_FOUND,
   RMQ_ERR_ACL_NOT_FOUND: grpc.status.NOT_FOUND,

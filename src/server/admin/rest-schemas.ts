@@ -225,6 +225,176 @@ export const kickClient = {
   response: { 204: { type: 'null', description: 'Disconnected.' }, ...errors },
 } as const;
 
+const bool = { type: 'boolean' } as const;
+
+const sessionInfo = {
+  type: 'object',
+  properties: {
+    clientId: str,
+    connected: bool,
+    protocolVersion: int,
+    expiryIntervalS: int,
+    disconnectedAtMs: int,
+    expiresAtMs: int,
+    subscriptions: int,
+    queued: int,
+    inflight: int,
+    node: str,
+  },
+} as const;
+
+export const listSessions = {
+  summary: 'Every session of the node, connected or not, in client-id order, filtered and paged on the server.',
+  tags: ['sessions'],
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      client_id: { type: 'string', description: 'Only sessions whose client id contains this text.' },
+      connected: {
+        type: 'boolean',
+        description: 'true: only sessions with a connection now; false: only those without.',
+      },
+      ...paging,
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: { sessions: { type: 'array', items: sessionInfo }, nextPageToken: str, total: int },
+    },
+    ...errors,
+  },
+} as const;
+
+export const describeSession = {
+  summary: 'One session with its subscriptions and queue figures. The path after /sessions/ is the client id.',
+  tags: ['sessions'],
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        session: sessionInfo,
+        subscriptions: { type: 'array', items: subscriptionInfo },
+        awaitingRelease: int,
+        willPending: bool,
+      },
+    },
+    ...errors,
+  },
+} as const;
+
+export const deleteSession = {
+  summary:
+    'End a session and remove it from storage; a connected client is disconnected first (MQTT 5: DISCONNECT 0x98).',
+  tags: ['sessions'],
+  response: { 204: { type: 'null', description: 'Deleted.' }, ...errors },
+} as const;
+
+export const listSubscriptions = {
+  summary: 'Every subscription of the node, in client-id then filter order, filtered and paged on the server.',
+  tags: ['subscriptions'],
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      client_id: { type: 'string', description: 'Only subscriptions of clients whose id contains this text.' },
+      filter: {
+        type: 'string',
+        description: 'Only subscriptions whose filter (as sent, $share/... included) contains this text.',
+      },
+      ...paging,
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        subscriptions: {
+          type: 'array',
+          items: { type: 'object', properties: { clientId: str, ...subscriptionInfo.properties } },
+        },
+        nextPageToken: str,
+        total: int,
+      },
+    },
+    ...errors,
+  },
+} as const;
+
+const retainedInfoProperties = {
+  topic: str,
+  qos: int,
+  payloadBytes: int,
+  storedAtMs: int,
+  expiresAtMs: int,
+  origin: str,
+} as const;
+
+export const listRetained = {
+  summary: 'Retained messages in topic order (without payloads), filtered by a topic filter and paged.',
+  tags: ['retained'],
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      topic: {
+        type: 'string',
+        description: "An MQTT topic filter: '+' and '#' as in SUBSCRIBE (URL-encode them: %2B, %23).",
+      },
+      ...paging,
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        retained: { type: 'array', items: { type: 'object', properties: retainedInfoProperties } },
+        nextPageToken: str,
+        total: int,
+      },
+    },
+    ...errors,
+  },
+} as const;
+
+export const getRetained = {
+  summary:
+    'One retained message with its payload (text when valid UTF-8, else base64: see payloadEncoding) and MQTT 5 properties. The path after /retained/ is the topic.',
+  tags: ['retained'],
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        ...retainedInfoProperties,
+        payload: str,
+        payloadEncoding: { type: 'string', enum: ['utf8', 'base64'] },
+        properties: {
+          type: 'object',
+          properties: {
+            payloadFormatIndicator: int,
+            messageExpiryIntervalS: int,
+            contentType: str,
+            responseTopic: str,
+            correlationData: str,
+            userProperties: {
+              type: 'array',
+              items: { type: 'object', properties: { key: str, value: str } },
+            },
+          },
+        },
+      },
+    },
+    ...errors,
+  },
+} as const;
+
+export const deleteRetained = {
+  summary: 'Remove a retained message, as an empty retained PUBLISH would (nothing is sent to subscribers).',
+  tags: ['retained'],
+  response: { 204: { type: 'null', description: 'Deleted.' }, ...errors },
+} as const;
+
 // ---- users, ACL rules, banned clients (stored; enforced by the later authentication issue)
 
 const mqttString = { type: 'string', minLength: 1 } as const;

@@ -23,6 +23,8 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   RMQ_ERR_TOPIC_INVALID: 400,
   RMQ_ERR_TOPIC_NOT_FOUND: 404,
   RMQ_ERR_CLIENT_NOT_FOUND: 404,
+  RMQ_ERR_SESSION_NOT_FOUND: 404,
+  RMQ_ERR_RETAINED_NOT_FOUND: 404,
   RMQ_ERR_TOPIC_EXISTS: 409,
   RMQ_ERR_UNSUPPORTED: 409,
   RMQ_ERR_USER_EXISTS: 409,
@@ -262,6 +264,59 @@ export class RestServer {
     );
     app.delete<{ Params: { '*': string } }>('/api/v1/topics/*', { schema: S.deleteTopic }, async (req, reply) => {
       await api.deleteTopic(req.params['*']);
+      return reply.status(204).send();
+    });
+    app.get<{ Querystring: { client_id?: string; connected?: boolean; limit?: number; page_token?: string } }>(
+      '/api/v1/sessions',
+      { schema: S.listSessions },
+      async (req) => {
+        const q = req.query;
+        const page = await api.listSessions({
+          clientId: q.client_id,
+          connected: q.connected,
+          limit: q.limit,
+          pageToken: q.page_token,
+        });
+        return { sessions: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      },
+    );
+    // client ids may hold '/': the rest of the path is the id
+    app.get<{ Params: { '*': string } }>('/api/v1/sessions/*', { schema: S.describeSession }, (req) =>
+      api.describeSession(req.params['*']),
+    );
+    app.delete<{ Params: { '*': string } }>('/api/v1/sessions/*', { schema: S.deleteSession }, async (req, reply) => {
+      await api.deleteSession(req.params['*']);
+      return reply.status(204).send();
+    });
+    app.get<{ Querystring: { client_id?: string; filter?: string; limit?: number; page_token?: string } }>(
+      '/api/v1/subscriptions',
+      { schema: S.listSubscriptions },
+      async (req) => {
+        const q = req.query;
+        const page = await api.listSubscriptions({
+          clientId: q.client_id,
+          filter: q.filter,
+          limit: q.limit,
+          pageToken: q.page_token,
+        });
+        return { subscriptions: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      },
+    );
+    app.get<{ Querystring: { topic?: string; limit?: number; page_token?: string } }>(
+      '/api/v1/retained',
+      { schema: S.listRetained },
+      async (req) => {
+        const q = req.query;
+        const page = await api.listRetained({ topic: q.topic, limit: q.limit, pageToken: q.page_token });
+        return { retained: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      },
+    );
+    // topics hold '/': the rest of the path is the topic
+    app.get<{ Params: { '*': string } }>('/api/v1/retained/*', { schema: S.getRetained }, (req) =>
+      api.getRetained(req.params['*']),
+    );
+    app.delete<{ Params: { '*': string } }>('/api/v1/retained/*', { schema: S.deleteRetained }, async (req, reply) => {
+      await api.deleteRetained(req.params['*']);
       return reply.status(204).send();
     });
     this.securityRoutes(app);

@@ -1,6 +1,7 @@
 // Retained messages indexed by topic levels, so a wildcard SUBSCRIBE walks only the branches its
 // filter can reach instead of scanning every retained message.
 import type { Message } from '../message.js';
+import { SortedKeys } from '../sorted-keys.js';
 import { ExpiryHeap } from './expiry-heap.js';
 
 class Node {
@@ -12,6 +13,8 @@ export class RetainedIndex {
   private readonly root = new Node();
   private count = 0;
   private readonly expiries = new ExpiryHeap();
+  /** The topics that hold a message, in order: the admin API pages through them. Read only outside. */
+  readonly topics = new SortedKeys();
 
   get size(): number {
     return this.count;
@@ -36,7 +39,10 @@ export class RetainedIndex {
       }
       node = next;
     }
-    if (!node.message) this.count++;
+    if (!node.message) {
+      this.count++;
+      this.topics.add(msg.topic);
+    }
     node.message = msg;
     this.expiries.push(msg);
   }
@@ -54,6 +60,7 @@ export class RetainedIndex {
     if (!node.message) return false;
     node.message = null;
     this.count--;
+    this.topics.delete(topic);
     for (let i = path.length - 1; i > 0; i--) {
       const n = path[i]!;
       if (n.message || n.children.size > 0) break;

@@ -6,12 +6,17 @@ import type { Subscription } from '../routing/subscription.js';
 import type { Broker } from '../broker.js';
 import type { Connection } from '../protocol/connection.js';
 import { RC } from '../protocol/reason-codes.js';
+import { SortedKeys } from '../sorted-keys.js';
 import { NEVER_EXPIRES, Session, type SessionContext } from './session.js';
 
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
   /** Sessions whose record has been written to storage (and must be deleted from it when they end). */
   private readonly stored = new WeakSet<Session>();
+  /** The client ids of every session, in order: the admin API pages through them. Kept with `sessions`. */
+  readonly ids = new SortedKeys();
+  /** The client ids of the sessions that have a connection now, in order (admin client list). */
+  readonly connectedIds = new SortedKeys();
   readonly ctx: SessionContext;
 
   constructor(private readonly broker: Broker) {
@@ -79,6 +84,7 @@ export class SessionManager {
     if (existing) this.end(existing, 'clean');
     const session = new Session(clientId, conn.protocolVersion, expiry, this.ctx);
     this.sessions.set(clientId, session);
+    this.ids.add(clientId);
     this.persist(session);
     this.broker.hooks.emit('session.created', session);
     return { session, present: false };
@@ -89,6 +95,7 @@ export class SessionManager {
     const session = conn.session;
     if (!session || session.output !== conn) return;
     session.detach();
+    this.connectedIds.delete(session.clientId);
     // [MQTT-3.14.4-3] normal DISCONNECT discards the will
     if (conn.normalDisconnect) session.will = undefined;
     for (const d of session.takeSharedUnacked()) this.broker.redispatchShared(session, d);
@@ -160,6 +167,7 @@ export class SessionManager {
         session.logCursors.set(`${c.topic}\0${c.partition}`, c.offset);
       this.broker.logs.pinCursors(session);
       this.sessions.set(r.clientId, session);
+      this.ids.add(r.clientId);
       this.stored.add(session);
       if (r.disconnectedAt === undefined) this.persist(session);
       clocks.push({ session, elapsed: Math.max(0, now - session.disconnectedAt) });
@@ -207,12 +215,31 @@ export class SessionManager {
     session.will = undefined;
   }
 
+  /** The session's connection is established (CONNACK sent): it counts as connected from now. */
+  connected(session: Session): void {
+    this.connectedIds.add(session.clientId);
+  }
+
+  /**
+   * An administrator deletes the session: a client still connected is disconnected first (v5:
+   * DISCONNECT 0x98), which goes the usual way (will, shared messages to other members), then the
+   * session ends and leaves storage whatever its expiry, as a clean start would discard it.
+   */
+  discard(session: Session): void {
+    const conn = session.output as Connection | null;
+    conn?.disconnect(RC.ADMINISTRATIVE_ACTION, 'session deleted by an administrator');
+    // the disconnect ended it already when its expiry was 0
+    this.end(session, 'deleted');
+  }
+
   /** End a session: its pending will goes out now, its subscriptions and messages are removed. */
-  end(session: Session, reason: 'expired' | 'clean' | 'takeover'): void {
+  end(session: Session, reason: 'expired' | 'clean' | 'takeover' | 'deleted'): void {
     if (this.sessions.get(session.clientId) !== session) return;
     if (session.expiryTimer) clearTimeout(session.expiryTimer);
     if (session.will && !session.connected) this.publishWill(session);
     this.sessions.delete(session.clientId);
+    this.ids.delete(session.clientId);
+    this.connectedIds.delete(session.clientId);
     for (const sub of session.subscriptions.values()) this.broker.router.remove(sub);
     session.subscriptions.clear();
     session.clear();

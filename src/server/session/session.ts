@@ -79,6 +79,11 @@ export class Session {
     return (this.incomingQos2Set ??= new Set());
   }
 
+  /** How many incoming QoS 2 ids wait for PUBREL, without making the set (for the admin API). */
+  get incomingQos2Count(): number {
+    return this.incomingQos2Set?.size ?? 0;
+  }
+
   /** Topic-log cursors: `${topic}\0${partition}` → the next offset this session is to receive. */
   get logCursors(): Map<string, number> {
     return (this.cursors ??= new Map());

@@ -15,6 +15,13 @@ export const WORKER_ADMIN_METHODS = [
   'listAcls',
   'listBans',
   'setConfig',
+  'listSessions',
+  'describeSession',
+  'deleteSession',
+  'listSubscriptions',
+  'listRetained',
+  'getRetained',
+  'deleteRetained',
 ] as const satisfies readonly (keyof AdminApi)[];
 export type WorkerAdminMethod = (typeof WORKER_ADMIN_METHODS)[number];
 

@@ -27,11 +27,19 @@ import type {
   ClientDetail,
   ClientFilter,
   ClientInfo,
+  ClientSubscriptionInfo,
   ClusterStatus,
   ConfigEntry,
   MessagePage,
   NodeStatus,
   Page,
+  RetainedFilter,
+  RetainedInfo,
+  RetainedMessage,
+  SessionDetail,
+  SessionFilter,
+  SessionInfo,
+  SubscriptionListFilter,
   TopicInfo,
 } from '../../lib/admin-api.js';
 import type { AdminApi } from '../../lib/admin-api.js';
@@ -51,6 +59,7 @@ import { hostPort, pageSize } from '../admin/admin-service.js';
 import { getConfig, setConfig } from '../admin/admin-config.js';
 import { ownerOf, peekConnect } from './client-owner.js';
 import type { AdminCall, AdminResult, FromWorker, ToWorker } from './ipc.js';
+import { mergePages } from './merge-pages.js';
 
 const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
 /** How long a worker may take to start before the node gives up on it. */
@@ -443,15 +452,7 @@ export class WorkerPrimary implements AdminApi {
   async listClients(filter: ClientFilter = {}): Promise<Page<ClientInfo>> {
     const limit = pageSize(filter.limit);
     const pages = (await this.askAll({ method: 'listClients', args: [{ ...filter, limit }] })) as Page<ClientInfo>[];
-    const items = pages.flatMap((p) => p.items);
-    items.sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
-    const page = items.slice(0, limit);
-    const more = items.length > limit || pages.some((p) => p.nextPageToken !== '');
-    return {
-      items: page,
-      nextPageToken: more && page.length > 0 ? Buffer.from(page[page.length - 1]!.clientId).toString('base64url') : '',
-      total: pages.reduce((a, p) => a + p.total, 0),
-    };
+    return mergePages(pages, limit, (c) => c.clientId);
   }
 
   /** The worker that owns the client id answers. */
@@ -557,6 +558,66 @@ export class WorkerPrimary implements AdminApi {
     return this.adminTokens.revoke(id);
   }
 
+  /** Each worker's page of its own sessions, merged in client-id order. */
+  async listSessions(filter: SessionFilter = {}): Promise<Page<SessionInfo>> {
+    const limit = pageSize(filter.limit);
+    const pages = (await this.askAll({ method: 'listSessions', args: [{ ...filter, limit }] })) as Page<SessionInfo>[];
+    return mergePages(pages, limit, (s) => s.clientId);
+  }
+
+  /** The worker that owns the client id holds its session. */
+  async describeSession(clientId: string): Promise<SessionDetail> {
+    return (await this.ask(this.owner(clientId), { method: 'describeSession', args: [clientId] })) as SessionDetail;
+  }
+
+  async deleteSession(clientId: string): Promise<void> {
+    await this.ask(this.owner(clientId), { method: 'deleteSession', args: [clientId] });
+  }
+
+  /** Each worker's page of its sessions' subscriptions, merged in (client id, filter) order. */
+  async listSubscriptions(filter: SubscriptionListFilter = {}): Promise<Page<ClientSubscriptionInfo>> {
+    const limit = pageSize(filter.limit);
+    const pages = (await this.askAll({
+      method: 'listSubscriptions',
+      args: [{ ...filter, limit }],
+    })) as Page<ClientSubscriptionInfo>[];
+    return mergePages(pages, limit, (s) => `${s.clientId}\0${s.filter}`);
+  }
+
+  /** Every worker keeps the whole retained store: the first running one answers. */
+  async listRetained(filter: RetainedFilter = {}): Promise<Page<RetainedInfo>> {
+    return (await this.ask(this.anyWorker(), { method: 'listRetained', args: [filter] })) as Page<RetainedInfo>;
+  }
+
+  async getRetained(topic: string): Promise<RetainedMessage> {
+    return (await this.ask(this.anyWorker(), { method: 'getRetained', args: [topic] })) as RetainedMessage;
+  }
+
+  /**
+   * Every worker keeps the whole retained store, so each one removes its copy (not an empty retained
+   * PUBLISH through one worker: that would reach the subscribers). Not found only when no worker had it.
+   */
+  async deleteRetained(topic: string): Promise<void> {
+    const results = await Promise.allSettled(
+      this.slots.filter((s) => s.ready).map((s) => this.ask(s, { method: 'deleteRetained', args: [topic] })),
+    );
+    if (results.some((r) => r.status === 'fulfilled')) {
+      const failed = results.find((r) => r.status === 'rejected' && !isRetainedNotFound(r.reason));
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+      return;
+    }
+    if (results.length === 0) throw new RobustMQError('RMQ_ERR_WORKER', 'no worker is running');
+    throw (results[0] as PromiseRejectedResult).reason;
+  }
+
+  private owner(clientId: string): WorkerSlot {
+    return this.slots[ownerOf(clientId, this.slots.length)]!;
+  }
+
+  private anyWorker(): WorkerSlot {
+    return this.slots.find((s) => s.ready) ?? this.slots[0]!;
+  }
+
   async close(): Promise<void> {}
 
   async stop(): Promise<void> {
@@ -582,6 +643,10 @@ export class WorkerPrimary implements AdminApi {
     rmSync(this.meshDir, { recursive: true, force: true });
     this.log.info('stopped');
   }
+}
+
+function isRetainedNotFound(err: unknown): boolean {
+  return err instanceof RobustMQError && err.code === 'RMQ_ERR_RETAINED_NOT_FOUND';
 }
 
 function noTopics(): RobustMQError {
