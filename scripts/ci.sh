@@ -8,6 +8,8 @@ need_apt=()
 command -v mosquitto_sub >/dev/null 2>&1 || need_apt+=(mosquitto-clients)
 command -v mosquitto >/dev/null 2>&1 || need_apt+=(mosquitto)
 /usr/bin/python3 -c 'import paho.mqtt' >/dev/null 2>&1 || need_apt+=(python3-paho-mqtt)
+# the admin TLS tests make their certificates with openssl
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # the tcp-options test reads socket timers with ss
 command -v ss >/dev/null 2>&1 || need_apt+=(iproute2)
 # better-sqlite3 is compiled from source: node-gyp needs python3, make and a C++ compiler

@@ -9,8 +9,8 @@ import type { AdminApi } from '../admin-api.js';
 import { AdminGrpcClient, DEFAULT_ADMIN_SERVER } from '../admin-grpc-client.js';
 import { RobustMQError, isRobustMQError } from '../errors.js';
 import { EXIT, errorExit, usageExit } from './command-errors.js';
-import { renderJson, renderYaml, type OutputFormat } from './render.js';
-import { resolveTarget } from './target.js';
+import { outputFlags, outputMode, printOutput, type OutputFormat } from './render.js';
+import { resolveTarget, type Target } from './target.js';
 
 export { EXIT } from './command-errors.js';
 
@@ -30,14 +30,7 @@ export abstract class AdminCommand<T extends typeof Command> extends Command {
       env: 'ROBUSTMQ_CONTEXT',
       helpGroup: 'GLOBAL',
     }),
-    output: Flags.string({
-      char: 'o',
-      summary: 'Output format.',
-      options: ['table', 'json', 'yaml'],
-      default: 'table',
-      helpGroup: 'GLOBAL',
-    }),
-    json: Flags.boolean({ summary: 'Print JSON only (same as --output json).', helpGroup: 'GLOBAL' }),
+    ...outputFlags,
     token: Flags.string({
       summary: 'Admin token sent with every call (needed when the endpoint is not on loopback).',
       env: 'ROBUSTMQ_TOKEN',
@@ -58,7 +51,6 @@ export abstract class AdminCommand<T extends typeof Command> extends Command {
       env: 'ROBUSTMQ_TLS_KEY',
       helpGroup: 'GLOBAL',
     }),
-    'no-color': Flags.boolean({ summary: 'No colours in tables (also when NO_COLOR is set).', helpGroup: 'GLOBAL' }),
     timeout: Flags.integer({
       summary: 'Seconds to wait for the server.',
       default: 10,
@@ -72,6 +64,8 @@ export abstract class AdminCommand<T extends typeof Command> extends Command {
   protected format: OutputFormat = 'table';
   protected color = false;
   private api?: AdminApi;
+  /** Where the commands' calls go, resolved in init() (target.ts). */
+  protected target!: Target;
 
   public override async init(): Promise<void> {
     await super.init();
@@ -82,19 +76,9 @@ export abstract class AdminCommand<T extends typeof Command> extends Command {
       strict: this.ctor.strict,
     });
     this.flags = flags as AdminFlags<T>;
-    this.format = flags.json ? 'json' : (flags.output as OutputFormat);
-    this.color = !flags['no-color'] && process.env.NO_COLOR === undefined && Boolean(process.stdout.isTTY);
-  }
-
-  /**
-   * The AdminApi of the target (target.ts): --server, ROBUSTMQ_SERVER, the context, 127.0.0.1:1228;
-   * the token from --token, ROBUSTMQ_TOKEN, or the context. An unknown --context: exit 2.
-   */
-  protected adminApi(): AdminApi {
-    if (this.api) return this.api;
-    let target;
+    ({ format: this.format, color: this.color } = await outputMode(flags));
     try {
-      target = resolveTarget({ server: this.flags.server, token: this.flags.token, context: this.flags.context });
+      this.target = await resolveTarget({ server: flags.server, token: flags.token, context: flags.context });
     } catch (err) {
       if (isRobustMQError(err) && err.code === 'RMQ_ERR_CONTEXT_NOT_FOUND') {
         process.stderr.write(`Error: ${err.code}: ${err.message}\n`);
@@ -102,9 +86,16 @@ export abstract class AdminCommand<T extends typeof Command> extends Command {
       }
       throw err;
     }
-    this.api = new AdminGrpcClient(target.server, {
+  }
+
+  /**
+   * The AdminApi of the target (target.ts): --server, ROBUSTMQ_SERVER, the context, 127.0.0.1:1228;
+   * the token from --token, ROBUSTMQ_TOKEN, or the context. An unknown --context: exit 2.
+   */
+  protected adminApi(): AdminApi {
+    this.api ??= new AdminGrpcClient(this.target.server, {
       timeoutMs: this.flags.timeout * 1000,
-      token: target.token,
+      token: this.target.token,
       tls: this.tlsFiles(),
     });
     return this.api;
@@ -139,8 +130,7 @@ export abstract class AdminCommand<T extends typeof Command> extends Command {
 
   /** Prints `value` as JSON or YAML in those modes, else what `table()` renders. */
   protected output(value: unknown, table: () => string): void {
-    const text = this.format === 'json' ? renderJson(value) : this.format === 'yaml' ? renderYaml(value) : table();
-    process.stdout.write(`${text}\n`);
+    printOutput(this.format, value, table);
   }
 
   protected override async finally(err: Error | undefined): Promise<unknown> {

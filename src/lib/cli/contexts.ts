@@ -1,8 +1,10 @@
 // The CLI's named targets ("contexts"): a server address and maybe an admin token under a name,
 // and which one is current. Kept with conf in the user's config dir ($XDG_CONFIG_HOME/robustmq/
 // contexts.json, else ~/.config/robustmq/contexts.json), mode 0600 because it may hold tokens.
+import { dirname, basename } from 'node:path';
 import Conf from 'conf';
 import { RobustMQError } from '../errors.js';
+import { contextFile } from './context-file.js';
 
 export interface CliContext {
   /** The admin gRPC endpoint, host:port. */
@@ -50,10 +52,11 @@ export class ContextStore {
 
   constructor() {
     try {
+      const file = contextFile();
       this.conf = new Conf<StoreShape>({
         projectName: 'robustmq',
-        projectSuffix: '',
-        configName: 'contexts',
+        cwd: dirname(file),
+        configName: basename(file, '.json'),
         configFileMode: 0o600,
         // names may hold dots: keys are never read as paths
         accessPropertiesByDotNotation: false,
@@ -71,6 +74,11 @@ export class ContextStore {
     } catch (err) {
       throw storeError(err);
     }
+  }
+
+  /** The error for a name that is not in the store. */
+  unknown(name: string): RobustMQError {
+    return unknownContext(name);
   }
 
   /** The file the contexts are kept in. */

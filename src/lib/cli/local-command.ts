@@ -1,10 +1,10 @@
 // The base of commands that work on this machine only (`context ...`): --output/--json and --no-color
 // like the admin commands, and the same error convention: one line on stderr with its RMQ_ERR_* code,
 // exit 2 for a usage error (a bad flag, an unknown context, a bad name or address), 1 otherwise.
-import { Command, Flags, type Interfaces } from '@oclif/core';
+import { Command, type Interfaces } from '@oclif/core';
 import { isRobustMQError } from '../errors.js';
 import { EXIT } from './admin-command.js';
-import { renderJson, renderYaml, type OutputFormat } from './render.js';
+import { outputFlags, outputMode, printOutput, type OutputFormat } from './render.js';
 import { usageErrorLine } from './usage-error.js';
 
 export type LocalFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -16,15 +16,7 @@ const USAGE_CODES = new Set(['RMQ_ERR_INVALID_ARGUMENT', 'RMQ_ERR_CONTEXT_NOT_FO
 
 export abstract class LocalCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
-    output: Flags.string({
-      char: 'o',
-      summary: 'Output format.',
-      options: ['table', 'json', 'yaml'],
-      default: 'table',
-      helpGroup: 'GLOBAL',
-    }),
-    json: Flags.boolean({ summary: 'Print JSON only (same as --output json).', helpGroup: 'GLOBAL' }),
-    'no-color': Flags.boolean({ summary: 'No colours in tables (also when NO_COLOR is set).', helpGroup: 'GLOBAL' }),
+    ...outputFlags,
   };
 
   protected flags!: LocalFlags<T>;
@@ -42,14 +34,12 @@ export abstract class LocalCommand<T extends typeof Command> extends Command {
     });
     this.flags = flags as LocalFlags<T>;
     this.args = args as Interfaces.InferredArgs<T['args']>;
-    this.format = flags.json ? 'json' : (flags.output as OutputFormat);
-    this.color = !flags['no-color'] && process.env.NO_COLOR === undefined && Boolean(process.stdout.isTTY);
+    ({ format: this.format, color: this.color } = await outputMode(flags));
   }
 
   /** Prints `value` as JSON or YAML in those modes, else what `table()` renders. */
   protected output(value: unknown, table: () => string): void {
-    const text = this.format === 'json' ? renderJson(value) : this.format === 'yaml' ? renderYaml(value) : table();
-    process.stdout.write(`${text}\n`);
+    printOutput(this.format, value, table);
   }
 
   protected override async catch(err: Error & { code?: string; exitCode?: number }): Promise<unknown> {

@@ -6,9 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import mqtt, { ReasonCodes, type IClientOptions, type MqttClient } from 'mqtt';
 import { RobustMQError } from '../errors.js';
-import { AdminCommand } from './admin-command.js';
 import { errorExit, usageExit } from './command-errors.js';
-import { renderJson, renderYaml, type OutputFormat } from './render.js';
+import { outputFlags, outputMode, printOutput, type OutputFormat } from './render.js';
 
 export type MqttFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof MqttCommand)['baseFlags'] & T['flags']
@@ -75,9 +74,7 @@ export abstract class MqttCommand<T extends typeof Command> extends Command {
       env: 'ROBUSTMQ_SERVER',
       helpGroup: 'GLOBAL',
     }),
-    output: AdminCommand.baseFlags.output,
-    json: AdminCommand.baseFlags.json,
-    'no-color': AdminCommand.baseFlags['no-color'],
+    ...outputFlags,
     timeout: Flags.integer({
       summary: 'Seconds to wait for the broker to accept the connection and acknowledge.',
       default: 10,
@@ -101,8 +98,7 @@ export abstract class MqttCommand<T extends typeof Command> extends Command {
       strict: this.ctor.strict,
     });
     this.flags = flags as MqttFlags<T>;
-    this.format = flags.json ? 'json' : (flags.output as OutputFormat);
-    this.color = !flags['no-color'] && process.env.NO_COLOR === undefined && Boolean(process.stdout.isTTY);
+    ({ format: this.format, color: this.color } = await outputMode(flags));
   }
 
   protected get protocolLevel(): 3 | 4 | 5 {
@@ -194,8 +190,7 @@ export abstract class MqttCommand<T extends typeof Command> extends Command {
 
   /** Prints `value` as JSON or YAML in those modes, else what `text()` renders. */
   protected output(value: unknown, text: () => string): void {
-    const out = this.format === 'json' ? renderJson(value) : this.format === 'yaml' ? renderYaml(value) : text();
-    process.stdout.write(`${out}\n`);
+    printOutput(this.format, value, text);
   }
 
   /** A line for people that is not the result (notes, warnings): stderr, so stdout stays the document. */

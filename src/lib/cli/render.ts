@@ -1,7 +1,7 @@
 // Output of the admin commands: a table (cli-table3) or key/value list for people, JSON or YAML for
 // scripts. In JSON and YAML mode stdout holds the document and nothing else.
+import { Flags } from '@oclif/core';
 import Table from 'cli-table3';
-import { stringify as toYaml } from 'yaml';
 
 export type OutputFormat = 'table' | 'json' | 'yaml';
 
@@ -35,9 +35,48 @@ export function renderJson(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }
 
-/** The same document as renderJson, as YAML (no trailing newline). */
+let toYaml: ((value: unknown) => string) | undefined;
+
+/** Loads the YAML library: only a command that prints YAML pays for it at start-up. */
+export async function loadYaml(): Promise<void> {
+  toYaml ??= (await import('yaml')).stringify;
+}
+
+/** The same document as renderJson, as YAML (no trailing newline); loadYaml() first. */
 export function renderYaml(value: unknown): string {
+  if (!toYaml) throw new Error('renderYaml before loadYaml');
   return toYaml(value).trimEnd();
+}
+
+/** The output flags every command with output shares (admin, MQTT-client and local commands). */
+export const outputFlags = {
+  output: Flags.string({
+    char: 'o',
+    summary: 'Output format.',
+    options: ['table', 'json', 'yaml'],
+    default: 'table',
+    helpGroup: 'GLOBAL',
+  }),
+  json: Flags.boolean({ summary: 'Print JSON only (same as --output json).', helpGroup: 'GLOBAL' }),
+  'no-color': Flags.boolean({ summary: 'No colours in tables (also when NO_COLOR is set).', helpGroup: 'GLOBAL' }),
+};
+
+/** The format and colour the output flags ask for (YAML loaded when it is chosen). */
+export async function outputMode(flags: {
+  output: string;
+  json: boolean;
+  'no-color': boolean;
+}): Promise<{ format: OutputFormat; color: boolean }> {
+  const format = flags.json ? 'json' : (flags.output as OutputFormat);
+  if (format === 'yaml') await loadYaml();
+  const color = !flags['no-color'] && process.env.NO_COLOR === undefined && Boolean(process.stdout.isTTY);
+  return { format, color };
+}
+
+/** Prints `value` as a JSON or YAML document in those formats, else what `table()` renders. */
+export function printOutput(format: OutputFormat, value: unknown, table: () => string): void {
+  const text = format === 'json' ? renderJson(value) : format === 'yaml' ? renderYaml(value) : table();
+  process.stdout.write(`${text}\n`);
 }
 
 /** A duration in ms as `1d 2h 3m 4s` (the largest units only). */

@@ -2,8 +2,10 @@
 // ROBUSTMQ_SERVER, then the context (--context / ROBUSTMQ_CONTEXT, else the current one), then
 // 127.0.0.1:1228. The token: --token, then ROBUSTMQ_TOKEN, then the context's token, which is sent
 // only to that context's own server (never to a server named by --server or ROBUSTMQ_SERVER).
+import { existsSync } from 'node:fs';
 import { DEFAULT_ADMIN_SERVER } from '../admin-grpc-client.js';
-import { ContextStore, unknownContext, type CliContext } from './contexts.js';
+import { contextFile } from './context-file.js';
+import type { CliContext, ContextStore } from './contexts.js';
 
 export interface TargetInput {
   /** --server or ROBUSTMQ_SERVER (oclif reads both into the flag). */
@@ -21,20 +23,33 @@ export interface Target {
   context?: string;
 }
 
+/** The context store, loaded on demand: conf costs start-up time a command with --server need not pay. */
+async function openStore(): Promise<ContextStore> {
+  return new (await import('./contexts.js')).ContextStore();
+}
+
 /** Throws RMQ_ERR_CONTEXT_NOT_FOUND for a --context that is not saved. */
-export function resolveTarget(input: TargetInput, store: () => ContextStore = () => new ContextStore()): Target {
-  // nothing to read from the context file when both are given and no context was named
-  if (input.server !== undefined && input.token !== undefined && input.context === undefined) {
-    return { server: input.server, token: input.token };
+export async function resolveTarget(
+  input: TargetInput,
+  store: () => Promise<ContextStore> = openStore,
+): Promise<Target> {
+  // nothing to read from the context file when both are given and no context was named, or when
+  // there is no context file at all
+  if (
+    input.context === undefined &&
+    ((input.server !== undefined && input.token !== undefined) || !existsSync(contextFile()))
+  ) {
+    return { server: input.server ?? DEFAULT_ADMIN_SERVER, token: input.token };
   }
   let name = input.context;
   let context: CliContext | undefined;
   if (name !== undefined) {
-    context = store().get(name);
-    if (!context) throw unknownContext(name);
+    const contexts = await store();
+    context = contexts.get(name);
+    if (!context) throw contexts.unknown(name);
   } else {
     try {
-      const contexts = store();
+      const contexts = await store();
       name = contexts.currentName();
       context = name === undefined ? undefined : contexts.get(name);
     } catch (err) {
