@@ -1,20 +1,14 @@
 // For tests of the admin commands: a broker started as an operator starts it (`server start`, a
 // subprocess on free loopback ports) and the built CLI run to its end against it.
-import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { cleanEnv, freePort, killLeftovers, spawnChild, type Child } from './child.js';
+import { killLeftovers, type Child } from './child.js';
+import { freeBrokerPorts, jsonOf, runCli, spawnBroker, type CliRun } from './cli.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const RUN = join(ROOT, 'bin', 'run.js');
-
-export interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type Run = CliRun;
+export { runCli };
+export const json = jsonOf;
 
 export interface AdminBroker {
   server: Child;
@@ -28,20 +22,6 @@ export interface AdminBroker {
   /** SIGTERM, then `server start` again on the same ports and data directory. */
   restart(): Promise<void>;
   stop(): Promise<void>;
-}
-
-/** Runs `robustmq-cli ...args` to its end. */
-export async function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const child = spawnChild(process.execPath, [RUN, ...args], { env: cleanEnv(env), timeoutMs: 30_000 });
-  child.proc.stdin!.end();
-  const exit = await child.exited(30_000);
-  return { code: exit.code, stdout: child.lines.join('\n'), stderr: child.stderr() };
-}
-
-/** The JSON document a successful run printed. */
-export function json<T>(r: Run): T {
-  assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
 }
 
 let reaperInstalled = false;
@@ -75,41 +55,15 @@ export async function startAdminBroker(extra: string[] = []): Promise<AdminBroke
   killBrokersOnExit();
   const dir = mkdtempSync(join(tmpdir(), 'rmq-admin-'));
   dirs.add(dir);
-  const mqttPort = await freePort();
-  const adminPort = await freePort();
-  const httpPort = await freePort();
-  const admin = `127.0.0.1:${adminPort}`;
-  const args = [
-    RUN,
-    'server',
-    'start',
-    '--mqtt-port',
-    String(mqttPort),
-    '--admin-port',
-    String(adminPort),
-    '--http-port',
-    String(httpPort),
-    '--bind',
-    '127.0.0.1',
-    '--data-dir',
-    dir,
-    '--log-level',
-    'info',
-    ...extra,
-  ];
-  const start = async (): Promise<Child> => {
-    const child = spawnChild(process.execPath, args, {
-      env: cleanEnv({ ROBUSTMQ_SYS_ENABLED: 'false' }),
-      timeoutMs: 180_000,
-    });
-    await child.line((l) => l.includes('RobustMQ broker started'), 30_000, 'broker started');
-    return child;
-  };
+  const ports = await freeBrokerPorts();
+  const admin = `127.0.0.1:${ports.admin}`;
+  const start = (): Promise<Child> =>
+    spawnBroker(dir, ports, ['--log-level', 'info', ...extra], { ROBUSTMQ_SYS_ENABLED: 'false' });
   const broker: AdminBroker = {
     server: await start(),
-    mqttPort,
+    mqttPort: ports.mqtt,
     admin,
-    rest: `http://127.0.0.1:${httpPort}`,
+    rest: `http://127.0.0.1:${ports.http}`,
     cli: (cliArgs) => runCli([...cliArgs, '--server', admin]),
     async restart() {
       broker.server.proc.kill('SIGTERM');

@@ -2,30 +2,16 @@
 // (stdin a pipe, never a terminal) and `server start` on ports the OS picks, plus the row types of
 // the user, ACL and ban documents the CLI prints with --json.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { cleanEnv, spawnChild, type Child } from './child.js';
+import type { Child } from './child.js';
+import { CLI_RUN, freeBrokerPorts, jsonOf, runCli, spawnBroker, type CliRun } from './cli.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const RUN = join(ROOT, 'bin', 'run.js');
-
-export interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export const RUN = CLI_RUN;
+export type Run = CliRun;
+export const json = jsonOf;
 
 /** Runs `robustmq-cli ...args` to its end, with `stdin` written to it (a pipe: never a terminal). */
-export async function cli(args: string[], stdin = ''): Promise<Run> {
-  const child = spawnChild(process.execPath, [RUN, ...args], { env: cleanEnv(), timeoutMs: 30_000 });
-  child.proc.stdin!.end(stdin);
-  const exit = await child.exited(30_000);
-  return { code: exit.code, stdout: child.lines.join('\n'), stderr: child.stderr() };
-}
-
-export function json<T>(r: Run): T {
-  assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
+export function cli(args: string[], stdin = ''): Promise<Run> {
+  return runCli(args, {}, stdin);
 }
 
 export interface Server {
@@ -34,33 +20,11 @@ export interface Server {
   rest: string;
 }
 
-/** `server start` on ports the OS picks; the addresses come from its "started" log line. */
+/** `server start` on free ports with `dir` as its data directory, logging at debug level. */
 export async function startServer(dir: string, extra: string[] = []): Promise<Server> {
-  const child = spawnChild(
-    process.execPath,
-    [
-      RUN,
-      'server',
-      'start',
-      '--mqtt-port',
-      '0',
-      '--admin-port',
-      '0',
-      '--http-port',
-      '0',
-      '--bind',
-      '127.0.0.1',
-      '--data-dir',
-      dir,
-      '--log-level',
-      'debug',
-      ...extra,
-    ],
-    { env: cleanEnv(), timeoutMs: 180_000 },
-  );
-  const line = await child.line((l) => l.includes('RobustMQ broker started'), 30_000, 'broker started');
-  const started = JSON.parse(line) as { admin: string; rest: string };
-  return { child, admin: started.admin.replace('grpc://', ''), rest: started.rest };
+  const ports = await freeBrokerPorts();
+  const child = await spawnBroker(dir, ports, ['--log-level', 'debug', ...extra]);
+  return { child, admin: `127.0.0.1:${ports.admin}`, rest: `http://127.0.0.1:${ports.http}` };
 }
 
 export async function stopServer(s: Server): Promise<void> {

@@ -1,5 +1,6 @@
-// The built robustmq-cli as a test runs it: one command to its end (stdout, stderr, exit code), or
-// `server start` as a subprocess on free loopback ports, with its log lines (stdout) readable.
+// The built robustmq-cli as tests run it: one command to its end (stdout, stderr, exit code), or
+// `server start` as a subprocess on free loopback ports, with its log lines (stdout) readable. The
+// other CLI helpers (admin-cli, admin-broker, cli-server) are shapes over these.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,23 +31,84 @@ function configHome(): string {
 }
 
 /**
- * Runs `robustmq-cli ...args` to its end, with no ROBUSTMQ_* variables but those in `env`, and an
- * empty XDG_CONFIG_HOME unless `env` names one.
+ * Starts `robustmq-cli ...args` with no ROBUSTMQ_* variables but those in `env`, and an empty
+ * XDG_CONFIG_HOME unless `env` names one; `stdin` is written to it (a pipe, never a terminal), then closed.
  */
-export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+export function spawnCli(args: string[], env: Record<string, string> = {}, stdin?: string | Buffer): Child {
   const child = spawnChild(process.execPath, [CLI_RUN, ...args], {
     env: cleanEnv({ XDG_CONFIG_HOME: configHome(), ...env }),
-    timeoutMs: 30_000,
+    timeoutMs: 60_000,
   });
-  child.proc.stdin!.end();
-  const exit = await child.exited(30_000);
+  child.proc.stdin!.end(stdin);
+  return child;
+}
+
+/** What a CLI run printed, once it has ended. */
+export async function finished(child: Child): Promise<CliRun> {
+  const exit = await child.exited(60_000);
   return { code: exit.code, stdout: child.lines.join('\n'), stderr: child.stderr() };
+}
+
+/** Runs `robustmq-cli ...args` to its end (see spawnCli). */
+export function runCli(args: string[], env: Record<string, string> = {}, stdin?: string | Buffer): Promise<CliRun> {
+  return finished(spawnCli(args, env, stdin));
 }
 
 /** The JSON document a successful run printed. */
 export function jsonOf<T>(r: CliRun): T {
   assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
+}
+
+export interface BrokerPorts {
+  mqtt: number;
+  admin: number;
+  http: number;
+}
+
+/** Free loopback ports for a broker's MQTT listener, admin gRPC and REST endpoints. */
+export async function freeBrokerPorts(): Promise<BrokerPorts> {
+  return { mqtt: await freePort(), admin: await freePort(), http: await freePort() };
+}
+
+/**
+ * `robustmq-cli server start --bind 127.0.0.1` on `ports` with `dir` as its data directory, plus
+ * `args`; resolves once it logs that it started (a broker that does not is killed, and it rejects).
+ */
+export async function spawnBroker(
+  dir: string,
+  ports: BrokerPorts,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<Child> {
+  const child = spawnChild(
+    process.execPath,
+    [
+      CLI_RUN,
+      'server',
+      'start',
+      '--mqtt-port',
+      String(ports.mqtt),
+      '--admin-port',
+      String(ports.admin),
+      '--http-port',
+      String(ports.http),
+      '--bind',
+      '127.0.0.1',
+      '--data-dir',
+      dir,
+      ...args,
+    ],
+    { env: cleanEnv(env), timeoutMs: 300_000 },
+  );
+  try {
+    // the start line is at level info: a broker started with a quieter --log-level is not waited for
+    await child.line((l) => l.includes('RobustMQ broker started'), 30_000, 'broker started');
+  } catch (err) {
+    child.proc.kill('SIGKILL');
+    throw err;
+  }
+  return child;
 }
 
 export interface CliBroker {
@@ -62,44 +124,19 @@ export interface CliBroker {
 /** `robustmq-cli server start` on free loopback ports (memory storage unless `args` say otherwise). */
 export async function startCliBroker(args: string[] = [], env: Record<string, string> = {}): Promise<CliBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'rmq-cli-broker-'));
-  const mqttPort = await freePort();
-  const adminPort = await freePort();
-  const httpPort = await freePort();
-  const child = spawnChild(
-    process.execPath,
-    [
-      CLI_RUN,
-      'server',
-      'start',
-      '--mqtt-port',
-      String(mqttPort),
-      '--admin-port',
-      String(adminPort),
-      '--http-port',
-      String(httpPort),
-      '--bind',
-      '127.0.0.1',
-      '--data-dir',
-      dir,
-      '--storage',
-      'memory',
-      ...args,
-    ],
-    { env: cleanEnv(env), timeoutMs: 300_000 },
-  );
+  const ports = await freeBrokerPorts();
+  let child: Child;
   try {
-    // the start line is at level info: a broker started with a quieter --log-level is not waited for
-    await child.line((l) => l.includes('RobustMQ broker started'), 30_000, 'broker started');
+    child = await spawnBroker(dir, ports, ['--storage', 'memory', ...args], env);
   } catch (err) {
-    child.proc.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
   return {
     child,
-    admin: `127.0.0.1:${adminPort}`,
-    mqttPort,
-    rest: `http://127.0.0.1:${httpPort}`,
+    admin: `127.0.0.1:${ports.admin}`,
+    mqttPort: ports.mqtt,
+    rest: `http://127.0.0.1:${ports.http}`,
     async stop() {
       if (child.proc.exitCode === null) child.proc.kill('SIGTERM');
       await child.exited(15_000);

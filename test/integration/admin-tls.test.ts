@@ -13,22 +13,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { cleanEnv, freePort, killLeftovers, spawnChild, type Child } from '../helpers/child.js';
+import { runCli } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const RUN = join(ROOT, 'bin', 'run.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const child = spawnChild(process.execPath, [RUN, ...args], { env: cleanEnv(env), timeoutMs: 30_000 });
-  child.proc.stdin!.end();
-  const exit = await child.exited(30_000);
-  return { code: exit.code, stdout: child.lines.join('\n'), stderr: child.stderr() };
-}
+const cli = runCli;
 
 /** A CA, a server certificate for 127.0.0.1, a client certificate it signed, and one from another CA. */
 function makePki(dir: string): void {

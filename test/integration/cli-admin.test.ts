@@ -10,29 +10,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { cleanEnv, freePort, spawnChild, type Child } from '../helpers/child.js';
+import { jsonOf, runCli } from '../helpers/cli.js';
 import { connect, type TestClient } from '../helpers/clients.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const RUN = join(ROOT, 'bin', 'run.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `robustmq-cli ...args` to its end. */
-async function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const child = spawnChild(process.execPath, [RUN, ...args], { env: cleanEnv(env), timeoutMs: 30_000 });
-  child.proc.stdin!.end();
-  const exit = await child.exited(30_000);
-  return { code: exit.code, stdout: child.lines.join('\n'), stderr: child.stderr() };
-}
-
-function json<T>(r: Run): T {
-  assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
+const cli = runCli;
+const json = jsonOf;
 
 interface ClientRow {
   clientId: string;
