@@ -8,8 +8,9 @@ import { Command, Flags, type Interfaces } from '@oclif/core';
 import type { AdminApi } from '../admin-api.js';
 import { AdminGrpcClient, DEFAULT_ADMIN_SERVER } from '../admin-grpc-client.js';
 import { RobustMQError, isRobustMQError } from '../errors.js';
-import { EXIT, errorExit, usageExit } from './command-errors.js';
-import { outputFlags, outputMode, printOutput, type OutputFormat } from './render.js';
+import { EXIT } from './command-errors.js';
+import { OutputCommand } from './output-command.js';
+import { outputFlags } from './render.js';
 import { resolveTarget, type Target } from './target.js';
 
 export { EXIT } from './command-errors.js';
@@ -18,7 +19,7 @@ export type AdminFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof AdminCommand)['baseFlags'] & T['flags']
 >;
 
-export abstract class AdminCommand<T extends typeof Command> extends Command {
+export abstract class AdminCommand<T extends typeof Command> extends OutputCommand {
   static override baseFlags = {
     server: Flags.string({
       summary: `Admin endpoint of the broker or cluster, host:port (default: the current context's, else ${DEFAULT_ADMIN_SERVER}).`,
@@ -61,8 +62,6 @@ export abstract class AdminCommand<T extends typeof Command> extends Command {
   };
 
   protected flags!: AdminFlags<T>;
-  protected format: OutputFormat = 'table';
-  protected color = false;
   private api?: AdminApi;
   /** Where the commands' calls go, resolved in init() (target.ts). */
   protected target!: Target;
@@ -76,7 +75,7 @@ export abstract class AdminCommand<T extends typeof Command> extends Command {
       strict: this.ctor.strict,
     });
     this.flags = flags as AdminFlags<T>;
-    ({ format: this.format, color: this.color } = await outputMode(flags));
+    await this.useOutputFlags(flags);
     try {
       this.target = await resolveTarget({ server: flags.server, token: flags.token, context: flags.context });
     } catch (err) {
@@ -128,29 +127,8 @@ export abstract class AdminCommand<T extends typeof Command> extends Command {
     };
   }
 
-  /** Prints `value` as JSON or YAML in those modes, else what `table()` renders. */
-  protected output(value: unknown, table: () => string): void {
-    printOutput(this.format, value, table);
-  }
-
   protected override async finally(err: Error | undefined): Promise<unknown> {
     await this.api?.close();
     return super.finally(err);
-  }
-
-  protected override async catch(err: Error & { code?: string; exitCode?: number }): Promise<unknown> {
-    const known = errorExit(err, this.id);
-    return known ? this.fail(known.line, known.code) : super.catch(err);
-  }
-
-  /** A flag value the command itself found wrong: one line, exit 2 (usage), nothing sent to the server. */
-  protected usageError(err: RobustMQError): never {
-    const { line, code } = usageExit(err, this.id);
-    return this.fail(line, code);
-  }
-
-  private fail(line: string, code: number): never {
-    process.stderr.write(`Error: ${line}\n`);
-    return this.exit(code);
   }
 }

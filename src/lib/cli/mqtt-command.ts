@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import mqtt, { ReasonCodes, type IClientOptions, type MqttClient } from 'mqtt';
 import { RobustMQError } from '../errors.js';
-import { errorExit, usageExit } from './command-errors.js';
-import { outputFlags, outputMode, printOutput, type OutputFormat } from './render.js';
+import { OutputCommand } from './output-command.js';
+import { outputFlags } from './render.js';
 
 export type MqttFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof MqttCommand)['baseFlags'] & T['flags']
@@ -30,7 +30,7 @@ export function hostOf(server: string): string {
   return colon > 0 && server.indexOf(':') === colon ? server.slice(0, colon) : server;
 }
 
-export abstract class MqttCommand<T extends typeof Command> extends Command {
+export abstract class MqttCommand<T extends typeof Command> extends OutputCommand {
   static override baseFlags = {
     host: Flags.string({
       summary: 'MQTT broker host (default: the host of --server / ROBUSTMQ_SERVER, else 127.0.0.1).',
@@ -85,8 +85,6 @@ export abstract class MqttCommand<T extends typeof Command> extends Command {
   };
 
   protected flags!: MqttFlags<T>;
-  protected format: OutputFormat = 'table';
-  protected color = false;
   protected client?: MqttClient;
 
   public override async init(): Promise<void> {
@@ -98,7 +96,7 @@ export abstract class MqttCommand<T extends typeof Command> extends Command {
       strict: this.ctor.strict,
     });
     this.flags = flags as MqttFlags<T>;
-    ({ format: this.format, color: this.color } = await outputMode(flags));
+    await this.useOutputFlags(flags);
   }
 
   protected get protocolLevel(): 3 | 4 | 5 {
@@ -188,11 +186,6 @@ export abstract class MqttCommand<T extends typeof Command> extends Command {
     return new Promise((resolve) => client.end(false, {}, () => resolve()));
   }
 
-  /** Prints `value` as JSON or YAML in those modes, else what `text()` renders. */
-  protected output(value: unknown, text: () => string): void {
-    printOutput(this.format, value, text);
-  }
-
   /** A line for people that is not the result (notes, warnings): stderr, so stdout stays the document. */
   protected note(line: string): void {
     process.stderr.write(`${line}\n`);
@@ -201,21 +194,5 @@ export abstract class MqttCommand<T extends typeof Command> extends Command {
   protected override async finally(err: Error | undefined): Promise<unknown> {
     this.client?.end(true);
     return super.finally(err);
-  }
-
-  protected override async catch(err: Error & { code?: string; exitCode?: number }): Promise<unknown> {
-    const known = errorExit(err, this.id);
-    return known ? this.fail(known.line, known.code) : super.catch(err);
-  }
-
-  /** A flag value the command itself found wrong: one line, exit 2, nothing sent. */
-  protected usageError(err: RobustMQError): never {
-    const { line, code } = usageExit(err, this.id);
-    return this.fail(line, code);
-  }
-
-  protected fail(line: string, code: number): never {
-    process.stderr.write(`Error: ${line}\n`);
-    return this.exit(code);
   }
 }
