@@ -64,10 +64,12 @@ rule_id=$("${CLI[@]}" acl add --permission allow --action publish --topic 'ci/${
 step "a subscriber connects"
 "${CLI[@]}" message subscribe -p "$mqtt_port" -i ci-watcher -t 'ci/#' -q 1 --json >"$data/watcher.out" 2>"$data/watcher.err" &
 watcher_pid=$!
-for _ in $(seq 1 100); do
-  "${CLI[@]}" client list --client-id ci-watcher --json | json_get 'd.total === 1' >/dev/null 2>&1 && break
+# the publish must come after the SUBSCRIBE: wait until the broker lists the subscription
+for _ in $(seq 1 300); do
+  "${CLI[@]}" subscription list --client-id ci-watcher --json 2>/dev/null | json_get 'd.total === 1' >/dev/null 2>&1 && break
   sleep 0.1
 done
+"${CLI[@]}" subscription list --client-id ci-watcher --json | json_get 'd.total === 1' >/dev/null
 
 step "message publish"
 "${CLI[@]}" message publish -p "$mqtt_port" --topic ci/orders --payload '{"order":42}' --qos 1 --json |
@@ -81,10 +83,11 @@ step "client list --json"
 "${CLI[@]}" client list --json | json_get 'd.clients.some(c => c.clientId === "ci-watcher") && d.total >= 1' >/dev/null
 
 step "the subscriber got the message"
-for _ in $(seq 1 50); do
+for _ in $(seq 1 300); do
   [ -s "$data/watcher.out" ] && break
   sleep 0.1
 done
+[ -s "$data/watcher.out" ] || { echo "ci-admin: the subscriber got nothing in 30 s: $(cat "$data/watcher.err")" >&2; exit 1; }
 head -n 1 "$data/watcher.out" | json_get 'd.topic === "ci/orders" && JSON.parse(d.payload).order === 42' >/dev/null
 
 step "clean up: acl remove, user delete, topic delete"

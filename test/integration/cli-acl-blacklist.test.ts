@@ -233,7 +233,7 @@ describe('robustmq-cli acl and blacklist against a running broker', () => {
 
   it('a ban with --duration is listed until it ends, then neither listed nor kept', async () => {
     const ban = json<BanRow>(
-      await cli(['blacklist', 'add', '--client-id', 'flood-bot', '--duration', '5s', '--json', '--server', admin]),
+      await cli(['blacklist', 'add', '--client-id', 'flood-bot', '--duration', '10s', '--json', '--server', admin]),
     );
     assert.ok(ban.untilMs > Date.now(), 'the CLI took longer than the ban lasts');
     const before = (await (await fetch(`${rest}/api/v1/blacklist?kind=clientid`)).json()) as { bans: BanRow[] };

@@ -4,6 +4,7 @@
 // filters and paging, ROBUSTMQ_SERVER, and the exit codes: 1 for an error the server answered,
 // 2 for a bad flag, 3 for a server that cannot be reached.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -369,6 +370,28 @@ describe('robustmq-cli admin commands against a running broker', () => {
     assert.deepEqual(await gone.json(), {
       error: { code: 'RMQ_ERR_TOPIC_NOT_FOUND', message: 'topic "rest/a/b" has not been created' },
     });
+  });
+
+  it('REST without credentials (loopback binds) answers only loopback Host names: a rebound DNS name gets 403', async () => {
+    const get = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.get(
+          { host: '127.0.0.1', port: httpPort, path: '/api/v1/cluster/info', headers: { host } },
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (body += c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+      });
+    const rebound = await get(`attacker.example:${httpPort}`);
+    assert.equal(rebound.status, 403);
+    assert.equal((JSON.parse(rebound.body) as { error: { code: string } }).error.code, 'RMQ_ERR_UNAUTHORIZED');
+    for (const host of [`127.0.0.1:${httpPort}`, `localhost:${httpPort}`, `[::1]:${httpPort}`]) {
+      assert.equal((await get(host)).status, 200, host);
+    }
   });
 
   it('REST: bad input is 400 with a stable code; an unknown route is 404; metrics, health, OpenAPI and docs answer', async () => {

@@ -97,13 +97,16 @@ describe('robustmq-cli context', () => {
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   });
 
-  it('--server and ROBUSTMQ_SERVER come before the current context; --context picks another one', async () => {
+  it('--server, then --context, then ROBUSTMQ_SERVER, then ROBUSTMQ_CONTEXT, then the current context', async () => {
     assert.equal((await cli(['cluster', 'status', '--server', broker.admin])).code, 0);
     assert.equal((await cli(['cluster', 'status'], { ROBUSTMQ_SERVER: broker.admin })).code, 0);
     assert.equal((await cli(['cluster', 'status', '--context', 'local'])).code, 0);
     assert.equal((await cli(['cluster', 'status'], { ROBUSTMQ_CONTEXT: 'local' })).code, 0);
-    // the flag and the variable of the server win over a named context too
+    // the --server flag wins over a named context; a typed --context wins over ROBUSTMQ_SERVER (an
+    // exported variable must not send a command meant for one cluster to another)
     assert.equal((await cli(['cluster', 'status', '--context', 'local', '--server', dead])).code, 3);
+    assert.equal((await cli(['cluster', 'status', '--context', 'local'], { ROBUSTMQ_SERVER: dead })).code, 0);
+    assert.equal((await cli(['cluster', 'status'], { ROBUSTMQ_SERVER: dead, ROBUSTMQ_CONTEXT: 'local' })).code, 3);
   });
 
   it('an unknown context exits 2 with a line naming context list', async () => {

@@ -125,8 +125,9 @@ describe('robustmq-cli message subscribe against a running broker', () => {
     assert.equal(retained.code, 0);
     // the retained message arrives: without -C one is what it waited for; with -C 2 one is not enough
     const [one, short] = await Promise.all([
-      cli(['message', 'subscribe', ...mq, '-t', 'cli/wait', '-W', '1']),
-      cli(['message', 'subscribe', ...mq, '-t', 'cli/wait', '-W', '1', '-C', '2', '--json']),
+      // -W 5: room for the retained message to come on a loaded machine (the two run side by side)
+      cli(['message', 'subscribe', ...mq, '-t', 'cli/wait', '-W', '5']),
+      cli(['message', 'subscribe', ...mq, '-t', 'cli/wait', '-W', '5', '-C', '2', '--json']),
     ]);
     assert.equal(one.code, 0, one.stderr);
     assert.equal(one.stdout, 'here');

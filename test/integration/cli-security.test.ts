@@ -99,7 +99,7 @@ describe('robustmq-cli user against a broker with sqlite storage', () => {
     const child = spawnChild(
       'script',
       ['-q', '-e', '-c', `${process.execPath} ${RUN} user create tty-user --server ${admin}`, '/dev/null'],
-      { env: cleanEnv(), timeoutMs: 30_000 },
+      { env: cleanEnv({ XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'rmq-tty-xdg-')) }), timeoutMs: 30_000 },
     );
     let out = '';
     child.proc.stdout!.on('data', (chunk: string) => (out += chunk));

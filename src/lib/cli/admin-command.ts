@@ -7,11 +7,10 @@ import { readFileSync } from 'node:fs';
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import type { AdminApi } from '../admin-api.js';
 import { AdminGrpcClient, DEFAULT_ADMIN_SERVER } from '../admin-grpc-client.js';
-import { RobustMQError, isRobustMQError } from '../errors.js';
-import { EXIT } from './command-errors.js';
+import { RobustMQError } from '../errors.js';
 import { OutputCommand } from './output-command.js';
 import { outputFlags } from './render.js';
-import { resolveTarget, type Target } from './target.js';
+import { checkServerAddress, resolveTarget, type Target } from './target.js';
 
 export { EXIT } from './command-errors.js';
 
@@ -22,13 +21,12 @@ export type AdminFlags<T extends typeof Command> = Interfaces.InferredFlags<
 export abstract class AdminCommand<T extends typeof Command> extends OutputCommand {
   static override baseFlags = {
     server: Flags.string({
-      summary: `Admin endpoint of the broker or cluster, host:port (default: the current context's, else ${DEFAULT_ADMIN_SERVER}).`,
-      env: 'ROBUSTMQ_SERVER',
+      summary: `Admin endpoint of the broker or cluster, host:port (else ROBUSTMQ_SERVER, else the current context's, else ${DEFAULT_ADMIN_SERVER}).`,
       helpGroup: 'GLOBAL',
     }),
     context: Flags.string({
-      summary: 'Use this saved context (see robustmq-cli context list) instead of the current one.',
-      env: 'ROBUSTMQ_CONTEXT',
+      summary:
+        'Use this saved context (see robustmq-cli context list) instead of the current one (also ROBUSTMQ_CONTEXT, which ROBUSTMQ_SERVER overrides; this flag overrides both).',
       helpGroup: 'GLOBAL',
     }),
     ...outputFlags,
@@ -76,20 +74,22 @@ export abstract class AdminCommand<T extends typeof Command> extends OutputComma
     });
     this.flags = flags as AdminFlags<T>;
     await this.useOutputFlags(flags);
+    this.target = await resolveTarget({
+      server: flags.server,
+      token: flags.token,
+      context: flags.context,
+      env: { server: process.env.ROBUSTMQ_SERVER || undefined, context: process.env.ROBUSTMQ_CONTEXT || undefined },
+    });
     try {
-      this.target = await resolveTarget({ server: flags.server, token: flags.token, context: flags.context });
+      checkServerAddress(this.target.server);
     } catch (err) {
-      if (isRobustMQError(err) && err.code === 'RMQ_ERR_CONTEXT_NOT_FOUND') {
-        process.stderr.write(`Error: ${err.code}: ${err.message}\n`);
-        return this.exit(EXIT.usage);
-      }
-      throw err;
+      this.usageError(err as RobustMQError);
     }
   }
 
   /**
-   * The AdminApi of the target (target.ts): --server, ROBUSTMQ_SERVER, the context, 127.0.0.1:1228;
-   * the token from --token, ROBUSTMQ_TOKEN, or the context. An unknown --context: exit 2.
+   * The AdminApi of the target (target.ts): --server, --context, ROBUSTMQ_SERVER, ROBUSTMQ_CONTEXT or
+   * the current context, 127.0.0.1:1228; the token from --token, ROBUSTMQ_TOKEN, or the context.
    */
   protected adminApi(): AdminApi {
     this.api ??= new AdminGrpcClient(this.target.server, {

@@ -29,7 +29,12 @@ export function errorExit(err: unknown, commandId: string | undefined): ErrorExi
   if (isRobustMQError(err)) {
     return {
       line: `${err.code}: ${err.message}`,
-      code: err.code === 'RMQ_ERR_UNREACHABLE' ? EXIT.unreachable : EXIT.server,
+      code:
+        err.code === 'RMQ_ERR_UNREACHABLE'
+          ? EXIT.unreachable
+          : err.code === 'RMQ_ERR_CONTEXT_NOT_FOUND' // what was typed names no saved context
+            ? EXIT.usage
+            : EXIT.server,
     };
   }
   const line = usageErrorLine(err);

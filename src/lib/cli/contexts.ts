@@ -6,6 +6,8 @@ import Conf from 'conf';
 import { RobustMQError } from '../errors.js';
 import { contextFile } from './context-file.js';
 
+export { checkServerAddress } from './target.js';
+
 export interface CliContext {
   /** The admin gRPC endpoint, host:port. */
   server: string;
@@ -19,8 +21,6 @@ interface StoreShape {
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-/** host:port, the host a name, an IPv4 address or a bracketed IPv6 address. */
-const ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
 
 /** RMQ_ERR_INVALID_ARGUMENT unless `name` can name a context. */
 export function checkContextName(name: string): void {
@@ -28,18 +28,6 @@ export function checkContextName(name: string): void {
     throw new RobustMQError(
       'RMQ_ERR_INVALID_ARGUMENT',
       `context name "${name}" is not valid: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
-    );
-  }
-}
-
-/** RMQ_ERR_INVALID_ARGUMENT unless `server` is host:port with a port from 1 to 65535. */
-export function checkServerAddress(server: string): void {
-  const m = ADDRESS.exec(server);
-  const port = m ? Number(m[2]) : 0;
-  if (!m || port < 1 || port > 65535) {
-    throw new RobustMQError(
-      'RMQ_ERR_INVALID_ARGUMENT',
-      `server "${server}" is not host:port (e.g. 127.0.0.1:1228 or [::1]:1228)`,
     );
   }
 }

@@ -28,7 +28,8 @@ export function publishAcknowledged(
   let last: Ack | undefined;
   let disconnect: number | undefined;
   const onSend = (p: Packet) => {
-    if (p.cmd === 'publish' && p.topic === topic && messageId === null) messageId = p.messageId ?? null;
+    // QoS 0 has no packet identifier [MQTT-2.2.1-2] (MQTT.js may still set one on the object)
+    if (p.cmd === 'publish' && p.topic === topic && messageId === null && p.qos > 0) messageId = p.messageId ?? null;
   };
   const onReceive = (p: Packet) => {
     if ((p.cmd === 'puback' || p.cmd === 'pubrec' || p.cmd === 'pubcomp') && p.messageId === messageId) {

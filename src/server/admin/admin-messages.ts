@@ -5,7 +5,7 @@ import { RobustMQError } from '../../lib/errors.js';
 import { payloadAsText } from '../../lib/payload-text.js';
 import type { Broker } from '../broker.js';
 import type { LogEntry } from '../storage/storage-adapter.js';
-import { pageSize } from './admin-service.js';
+import { pageSize } from './key-paging.js';
 
 export async function readMessages(broker: Broker, request: ReadMessagesRequest): Promise<MessagePage> {
   const { topic } = request;

@@ -90,6 +90,7 @@ export class AdminSecurity {
       createdAt: this.now(),
     };
     this.store.apply({ op: 'putUser', user });
+    await this.store.flush();
     return userInfo(user);
   }
 
@@ -101,6 +102,7 @@ export class AdminSecurity {
   async deleteUser(username: string): Promise<void> {
     this.existing(username);
     this.store.apply({ op: 'deleteUser', username });
+    await this.store.flush();
   }
 
   async setUserPassword(username: string, password: string): Promise<void> {
@@ -110,6 +112,7 @@ export class AdminSecurity {
     // deleted while hashing: do not bring it back
     const user = this.existing(username);
     this.store.apply({ op: 'putUser', user: { ...user, passwordHash } });
+    await this.store.flush();
   }
 
   async createAcl(request: CreateAclRequest): Promise<AclRule> {
@@ -131,6 +134,7 @@ export class AdminSecurity {
       createdAt: this.store.nextAclTime(),
     };
     this.store.apply({ op: 'putAcl', rule });
+    await this.store.flush();
     return aclRule(rule);
   }
 
@@ -149,6 +153,7 @@ export class AdminSecurity {
   async deleteAcl(id: string): Promise<void> {
     if (!this.store.acl(id)) throw new RobustMQError('RMQ_ERR_ACL_NOT_FOUND', `no ACL rule has the id "${id}"`);
     this.store.apply({ op: 'deleteAcl', id });
+    await this.store.flush();
   }
 
   async createBan(request: CreateBanRequest): Promise<BanInfo> {
@@ -175,6 +180,7 @@ export class AdminSecurity {
     const ban: BanRecord = { kind, value, reason, createdAt: now };
     if (until !== undefined) ban.until = until;
     this.store.apply({ op: 'putBan', ban });
+    await this.store.flush();
     return banInfo(ban);
   }
 
@@ -190,6 +196,7 @@ export class AdminSecurity {
       throw new RobustMQError('RMQ_ERR_BAN_NOT_FOUND', `${kind} "${value}" is not banned`);
     }
     this.store.apply({ op: 'deleteBan', kind, value });
+    await this.store.flush();
   }
 
   private mustNotExist(username: string): void {

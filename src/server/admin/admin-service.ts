@@ -271,12 +271,6 @@ export class AdminService implements AdminApi {
     return { config: b.config, log: b.log, sessionContext: b.sessions.ctx };
   }
 
-  private connected(): Connection[] {
-    const out: Connection[] = [];
-    for (const c of this.broker.connections) if (c.state === 'connected') out.push(c);
-    return out;
-  }
-
   async listSessions(filter?: SessionFilter): Promise<Page<SessionInfo>> {
     return this.sessionsAdmin.listSessions(filter);
   }

@@ -9,7 +9,7 @@ import type { AdminTokenInfo, CreatedToken, CreateTokenRequest, Page, TokenFilte
 import { RobustMQError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { AdminTokenRecord, AdminTokenStorage, StorageAdapter } from '../storage/storage-adapter.js';
-import { pageSize } from './admin-service.js';
+import { pageSize } from './key-paging.js';
 
 const TOKEN_FORMAT = /^rmq_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 /** A token's last use is written to storage at most this often (a call does not cost a write). */

@@ -108,6 +108,21 @@ export class RestServer {
         if (clientCerts) auth.checkClientCertificate((req.socket as TLSSocket).authorized, peer, 'rest');
         auth.check(req.headers.authorization, peer, 'rest');
       });
+    } else {
+      // no credentials asked (loopback binds): a web page in a browser on this machine could still
+      // reach 127.0.0.1 under a rebound DNS name of its own; only loopback Host names are served
+      app.addHook('onRequest', async (req, reply) => {
+        if (!isLoopbackHost(req.hostname)) {
+          return reply
+            .status(403)
+            .send(
+              errorBody(
+                'RMQ_ERR_UNAUTHORIZED',
+                `Host "${req.hostname}" is not a loopback name; use 127.0.0.1 or localhost`,
+              ),
+            );
+        }
+      });
     }
     this.routes(app);
     const address = await app
@@ -394,6 +409,12 @@ function messagesHint(err: unknown, name: string): unknown {
     err.code,
     `${err.message}; to read the messages of a topic whose name holds '/', encode them: /api/v1/topics/${topic}/messages`,
   );
+}
+
+/** localhost, 127.x.x.x or ::1 (the Host header's name, with or without IPv6 brackets). */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
 function errorBody(code: string, message: string): { error: { code: string; message: string } } {

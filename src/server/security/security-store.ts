@@ -61,6 +61,11 @@ export class SecurityStore {
   }
 
   /** Applies one change here and in storage, then tells onChange. */
+  /** Resolves once every change applied so far is durable in storage. */
+  flush(): Promise<void> {
+    return this.storage.flush();
+  }
+
   apply(change: SecurityChange): void {
     const s = this.storage;
     switch (change.op) {

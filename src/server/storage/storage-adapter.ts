@@ -116,6 +116,8 @@ export interface BanRecord {
 
 /** Users, ACL rules and banned clients (the security layer uses them; the admin API edits them). */
 export interface SecurityStorage {
+  /** Resolves once every write issued before this call is durable. */
+  flush(): Promise<void>;
   saveUser(user: UserRecord): void;
   deleteUser(username: string): void;
   loadUsers(): Promise<UserRecord[]>;

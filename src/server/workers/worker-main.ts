@@ -38,7 +38,10 @@ process.on('message', (msg: ToWorker, handle?: net.Socket) => {
       const run: Promise<AdminResult> = !b
         ? Promise.reject(new Error('worker not started'))
         : WORKER_ADMIN_METHODS.includes(call.method)
-          ? (b.admin[call.method] as (...args: unknown[]) => Promise<AdminResult>).apply(b.admin, call.args)
+          ? // a method that throws instead of rejecting is answered as an error, not a crashed worker
+            Promise.resolve().then(() =>
+              (b.admin[call.method] as (...args: unknown[]) => Promise<AdminResult>).apply(b.admin, call.args),
+            )
           : Promise.reject(new Error(`no admin method ${String(call.method)} in a worker`));
       run.then(
         (result) => send({ t: 'admin', id: msg.id, result }),
