@@ -54,6 +54,24 @@ describe('AdminTokens', () => {
     assert.deepEqual(again.check('rmq_short'), { ok: false, reason: 'malformed' });
   });
 
+  it('a token revoked between two pages does not break the next page', async () => {
+    for (const name of ['a', 'b', 'c', 'd']) await tokens.create({ name });
+    const all = tokens.list({ limit: 10 }).items.map((t) => t.id);
+    const first = tokens.list({ limit: 2 });
+    assert.deepEqual(
+      first.items.map((t) => t.id),
+      all.slice(0, 2),
+    );
+    await tokens.revoke(first.items[1]!.id); // the last one of the page
+    const second = tokens.list({ limit: 2, pageToken: first.nextPageToken });
+    assert.deepEqual(
+      second.items.map((t) => t.id),
+      all.slice(2, 4),
+    );
+    assert.equal(second.nextPageToken, '');
+    assert.equal(second.total, 3);
+  });
+
   it('a check writes the last use at the first call, then at most once a minute', async () => {
     mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
     const created = await tokens.create({ name: 'busy' });

@@ -9,7 +9,7 @@ import type { AdminTokenInfo, CreatedToken, CreateTokenRequest, Page, TokenFilte
 import { RobustMQError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { AdminTokenRecord, AdminTokenStorage, StorageAdapter } from '../storage/storage-adapter.js';
-import { pageSize } from './key-paging.js';
+import { pageOfSorted } from './key-paging.js';
 
 const TOKEN_FORMAT = /^rmq_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 /** A token's last use is written to storage at most this often (a call does not cost a write). */
@@ -130,9 +130,11 @@ export class AdminTokens {
     return { ...info(record), token: `rmq_${id}_${secret}` };
   }
 
-  /** Creation order (the bootstrap token first); paged by position after the id of the previous page's last. */
+  /**
+   * Creation order (the bootstrap token first), paged by (created at, id) after the previous page's
+   * last: a token revoked between two pages does not break the next one.
+   */
   list(filter: TokenFilter = {}): Page<AdminTokenInfo> {
-    const limit = pageSize(filter.limit);
     const all: AdminTokenInfo[] = [];
     if (this.bootstrap) {
       all.push({
@@ -143,18 +145,16 @@ export class AdminTokens {
         lastUsedAtMs: this.bootstrap.lastUsedAt,
       });
     }
-    const stored = [...this.tokens.values()].map((e) => e.record);
-    stored.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    all.push(...stored.map(info));
-    let start = 0;
-    if (filter.pageToken) {
-      const at = all.findIndex((t) => t.id === filter.pageToken);
-      if (at < 0) throw new RobustMQError('RMQ_ERR_INVALID_ARGUMENT', 'page token is not one this server gave out');
-      start = at + 1;
-    }
-    const items = all.slice(start, start + limit);
-    const more = start + limit < all.length;
-    return { items, nextPageToken: more ? items[items.length - 1]!.id : '', total: all.length };
+    const stored = [...this.tokens.values()].map((e) => info(e.record));
+    stored.sort((a, b) => (tokenKey(a) < tokenKey(b) ? -1 : tokenKey(a) > tokenKey(b) ? 1 : 0));
+    all.push(...stored);
+    // the bootstrap token keys first: ' ' sorts before the digits a stored token's key starts with
+    return pageOfSorted(
+      all,
+      (t) => (t.id === BOOTSTRAP_TOKEN_ID ? ' ' : tokenKey(t)),
+      (t) => t,
+      filter,
+    );
   }
 
   async revoke(id: string): Promise<void> {
@@ -203,6 +203,11 @@ export class AdminTokens {
     entry.savedLastUsedAt = entry.record.lastUsedAt ?? 0;
     this.storage.saveAdminToken({ ...entry.record });
   }
+}
+
+/** The paging key of a stored token: creation time (fixed width), then id. */
+function tokenKey(t: AdminTokenInfo): string {
+  return `${String(t.createdAtMs).padStart(16, '0')} ${t.id}`;
 }
 
 function info(r: AdminTokenRecord): AdminTokenInfo {
