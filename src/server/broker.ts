@@ -2,10 +2,8 @@
 // them in order. Owns the operations that span parts (publish, subscribe, connection closed).
 import { AdminAuth, loadAdminTokens } from './admin/admin-auth.js';
 import { AdminService } from './admin/admin-service.js';
-import { loadAdminTls } from './admin/admin-tls.js';
+import { AdminEndpoints } from './admin/admin-endpoints.js';
 import { AdminTokens } from './admin/admin-tokens.js';
-import { AdminGrpcServer } from './admin/grpc-server.js';
-import { RestServer } from './admin/rest-server.js';
 import type { ClusterStatus } from '../lib/admin-api.js';
 import type { Duplex } from 'node:stream';
 import type { BrokerConfig } from '../lib/config.js';
@@ -72,8 +70,7 @@ export class Broker implements MeshHost {
   private readonly listeners: TcpListener[] = [];
   /** The in-process AdminApi (the admin gRPC endpoint serves it). */
   readonly admin: AdminService;
-  private adminGrpc?: AdminGrpcServer;
-  private adminRest?: RestServer;
+  private readonly adminEndpoints = new AdminEndpoints();
   /** Admin API tokens (loaded at start, unless this is a worker: the primary holds them then). */
   readonly adminTokens: AdminTokens;
   readonly adminAuth: AdminAuth;
@@ -131,47 +128,15 @@ export class Broker implements MeshHost {
       return;
     }
     await loadAdminTokens(this.adminTokens, this.adminAuth, this.config);
-    const adminTls = loadAdminTls(this.config.admin);
     const { bind, port } = this.config.mqtt;
     const tcp = new TcpListener(this, bind, port);
     await tcp.listen();
     this.listeners.push(tcp);
-    const admin = this.config.admin;
-    if (admin.grpc_enabled) {
-      const grpcServer = new AdminGrpcServer(
-        this.admin,
-        admin.grpc_bind,
-        admin.grpc_port,
-        this.log,
-        this.adminAuth,
-        adminTls,
-      );
-      try {
-        await grpcServer.start();
-      } catch (err) {
-        await tcp.close();
-        throw err;
-      }
-      this.adminGrpc = grpcServer;
-    }
-    if (admin.http_enabled) {
-      const rest = new RestServer(
-        this.admin,
-        admin.http_bind,
-        admin.http_port,
-        this.log,
-        () => !this.stopping,
-        this.adminAuth,
-        adminTls,
-      );
-      try {
-        await rest.start();
-      } catch (err) {
-        await this.adminGrpc?.stop();
-        await tcp.close();
-        throw err;
-      }
-      this.adminRest = rest;
+    try {
+      await this.adminEndpoints.start(this.admin, this.config, this.log, this.adminAuth, () => !this.stopping);
+    } catch (err) {
+      await tcp.close();
+      throw err;
     }
     this.startedAt = Date.now();
     this.sweepTimer = setInterval(() => this.sweep(), 500);
@@ -182,8 +147,8 @@ export class Broker implements MeshHost {
         version: VERSION,
         node: this.nodeName,
         listeners: this.listeners.map((l) => l.describe()),
-        admin: this.adminGrpc?.describe(),
-        rest: this.adminRest?.describe(),
+        admin: this.adminEndpoints.grpc?.describe(),
+        rest: this.adminEndpoints.rest?.describe(),
         storage: this.storage.engine,
       },
       'RobustMQ broker started',
@@ -192,12 +157,12 @@ export class Broker implements MeshHost {
 
   /** The admin gRPC port actually bound (0 when it is off). */
   get adminPort(): number {
-    return this.adminGrpc?.port ?? 0;
+    return this.adminEndpoints.grpc?.port ?? 0;
   }
 
   /** The admin REST port actually bound (0 when it is off). */
   get restPort(): number {
-    return this.adminRest?.port ?? 0;
+    return this.adminEndpoints.rest?.port ?? 0;
   }
 
   /** The TCP port actually bound (useful with port 0 in tests). */
@@ -212,8 +177,7 @@ export class Broker implements MeshHost {
     this.log.info({ connections: this.connections.size }, 'shutting down');
     this.sys.stop();
     this.logs.stop();
-    await this.adminGrpc?.stop();
-    await this.adminRest?.stop();
+    await this.adminEndpoints.stop();
     if (!this.worker) this.adminTokens.saveAllLastUsed();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     // a listener's close() completes only once all its connections are gone: close them first

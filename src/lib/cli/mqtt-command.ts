@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import mqtt, { ReasonCodes, type IClientOptions, type MqttClient } from 'mqtt';
 import { RobustMQError } from '../errors.js';
+import { hostPort } from '../host-port.js';
 import { OutputCommand } from './output-command.js';
 import { outputFlags } from './render.js';
 
@@ -119,7 +120,7 @@ export abstract class MqttCommand<T extends typeof Command> extends OutputComman
       this.usageError(new RobustMQError('RMQ_ERR_INVALID_ARGUMENT', 'MQTT 3.1 (-V 31) needs a client identifier'));
     }
     const { host, port } = this.address;
-    const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const where = hostPort(host, port);
     const client = mqtt.connect({
       host,
       port,

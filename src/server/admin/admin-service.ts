@@ -39,6 +39,7 @@ import type {
 import { AdminSecurity } from './admin-security.js';
 import type { TopicRecord } from '../storage/storage-adapter.js';
 import { RobustMQError } from '../../lib/errors.js';
+import { hostPort } from '../../lib/host-port.js';
 import type { Broker } from '../broker.js';
 import type { Connection } from '../protocol/connection.js';
 import { RC } from '../protocol/reason-codes.js';
@@ -87,7 +88,7 @@ export class AdminService implements AdminApi {
           bytesReceived: m.bytesReceived,
           bytesSent: m.bytesSent,
           storageEngine: b.storage.engine,
-          mqttAddress: `${b.config.mqtt.bind}:${b.mqttPort}`,
+          mqttAddress: hostPort(b.config.mqtt.bind, b.mqttPort),
           workers: 1,
           pid: process.pid,
           adminGrpcAddress: b.adminPort ? hostPort(b.config.admin.grpc_bind, b.adminPort) : '',
@@ -319,9 +320,4 @@ export class AdminService implements AdminApi {
       node: this.broker.nodeName,
     };
   }
-}
-
-/** host:port, an IPv6 host in brackets. */
-export function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

@@ -2,6 +2,7 @@
 // AdminApi. Errors travel as gRPC status codes with the RMQ_ERR_* code in the trailing metadata.
 // With admin auth on, every call needs `authorization: Bearer <token>` metadata (UNAUTHENTICATED else).
 import * as grpc from '@grpc/grpc-js';
+import { hostPort } from '../../lib/host-port.js';
 import type {
   AclFilter,
   AdminApi,
@@ -178,9 +179,7 @@ export class AdminGrpcServer {
         return {};
       }),
     });
-    const address = this.host.includes(':')
-      ? `[${this.host}]:${this.requestedPort}`
-      : `${this.host}:${this.requestedPort}`;
+    const address = hostPort(this.host, this.requestedPort);
     this.port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(address, this.credentials(), (err, port) => {
         if (err) {
@@ -208,7 +207,7 @@ export class AdminGrpcServer {
   }
 
   describe(): string {
-    return `${this.tls ? 'grpcs' : 'grpc'}://${this.host}:${this.port}`;
+    return `${this.tls ? 'grpcs' : 'grpc'}://${hostPort(this.host, this.port)}`;
   }
 
   /** Stops taking calls; calls in progress get 2 s to finish. */

@@ -5,6 +5,7 @@
 // (the API, its documents, unknown paths) needs `Authorization: Bearer <token>`: 401 and
 // WWW-Authenticate: Bearer without it; the health checks stay open.
 import swagger from '@fastify/swagger';
+import { hostPort } from '../../lib/host-port.js';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { AdminApi, BanKind, CreateAclRequest, CreateBanRequest, CreateUserRequest } from '../../lib/admin-api.js';
 import type { TLSSocket } from 'node:tls';
@@ -139,7 +140,7 @@ export class RestServer {
   }
 
   describe(): string {
-    return `${this.tls ? 'https' : 'http'}://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://${hostPort(this.host, this.port)}`;
   }
 
   async stop(): Promise<void> {

@@ -48,14 +48,13 @@ import { RobustMQError, type ErrorCode } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { adminAuthRequired } from '../../lib/config-schema.js';
 import { AdminAuth, loadAdminTokens } from '../admin/admin-auth.js';
-import { loadAdminTls } from '../admin/admin-tls.js';
+import { AdminEndpoints } from '../admin/admin-endpoints.js';
 import { AdminTokens } from '../admin/admin-tokens.js';
-import { AdminGrpcServer } from '../admin/grpc-server.js';
-import { RestServer } from '../admin/rest-server.js';
 import { AdminSecurity } from '../admin/admin-security.js';
 import { SecurityStore } from '../security/security-store.js';
 import { MemoryStorage } from '../storage/memory-storage.js';
-import { hostPort, pageSize } from '../admin/admin-service.js';
+import { pageSize } from '../admin/admin-service.js';
+import { hostPort } from '../../lib/host-port.js';
 import { getConfig, setConfig } from '../admin/admin-config.js';
 import { ownerOf, peekConnect } from './client-owner.js';
 import type { AdminCall, AdminResult, FromWorker, ToWorker } from './ipc.js';
@@ -90,8 +89,7 @@ export class WorkerPrimary implements AdminApi {
   private readonly slots: WorkerSlot[];
   private readonly meshDir: string;
   private server?: net.Server;
-  private adminGrpc?: AdminGrpcServer;
-  private adminRest?: RestServer;
+  private readonly adminEndpoints = new AdminEndpoints();
   private readonly adminTokens: AdminTokens;
   private readonly adminAuth: AdminAuth;
   private readonly pending = new Set<Pending>();
@@ -128,7 +126,7 @@ export class WorkerPrimary implements AdminApi {
   }
 
   get adminPort(): number {
-    return this.adminGrpc?.port ?? 0;
+    return this.adminEndpoints.grpc?.port ?? 0;
   }
 
   async start(): Promise<void> {
@@ -139,34 +137,8 @@ export class WorkerPrimary implements AdminApi {
       // workers first: a client that can connect must find its worker running
       for (const slot of this.slots) await this.spawn(slot);
       await this.listen(server);
-      const admin = this.config.admin;
       await loadAdminTokens(this.adminTokens, this.adminAuth, this.config);
-      const adminTls = loadAdminTls(admin);
-      if (admin.grpc_enabled) {
-        const grpcServer = new AdminGrpcServer(
-          this,
-          admin.grpc_bind,
-          admin.grpc_port,
-          this.log,
-          this.adminAuth,
-          adminTls,
-        );
-        await grpcServer.start();
-        this.adminGrpc = grpcServer;
-      }
-      if (admin.http_enabled) {
-        const rest = new RestServer(
-          this,
-          admin.http_bind,
-          admin.http_port,
-          this.log,
-          () => this.allReady,
-          this.adminAuth,
-          adminTls,
-        );
-        await rest.start();
-        this.adminRest = rest;
-      }
+      await this.adminEndpoints.start(this, this.config, this.log, this.adminAuth, () => this.allReady);
     } catch (err) {
       await this.stop();
       throw err;
@@ -177,8 +149,8 @@ export class WorkerPrimary implements AdminApi {
     this.log.info(
       {
         listeners: [`mqtt://${this.config.mqtt.bind}:${this.port}`],
-        admin: this.adminGrpc?.describe(),
-        rest: this.adminRest?.describe(),
+        admin: this.adminEndpoints.grpc?.describe(),
+        rest: this.adminEndpoints.rest?.describe(),
         workers: this.slots.length,
         storage: this.config.storage.engine,
       },
@@ -437,11 +409,15 @@ export class WorkerPrimary implements AdminApi {
           bytesReceived: sum((n) => n.bytesReceived),
           bytesSent: sum((n) => n.bytesSent),
           storageEngine: this.config.storage.engine,
-          mqttAddress: `${this.config.mqtt.bind}:${this.port}`,
+          mqttAddress: hostPort(this.config.mqtt.bind, this.port),
           workers: this.slots.length,
           pid: process.pid,
-          adminGrpcAddress: this.adminGrpc ? hostPort(this.config.admin.grpc_bind, this.adminGrpc.port) : '',
-          restAddress: this.adminRest ? hostPort(this.config.admin.http_bind, this.adminRest.port) : '',
+          adminGrpcAddress: this.adminEndpoints.grpc
+            ? hostPort(this.config.admin.grpc_bind, this.adminEndpoints.grpc.port)
+            : '',
+          restAddress: this.adminEndpoints.rest
+            ? hostPort(this.config.admin.http_bind, this.adminEndpoints.rest.port)
+            : '',
           adminAuthFailures: this.adminAuth.failures,
         },
       ],
@@ -627,8 +603,7 @@ export class WorkerPrimary implements AdminApi {
     for (const p of this.pending) p.socket.destroy();
     this.pending.clear();
     const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    await this.adminGrpc?.stop();
-    await this.adminRest?.stop();
+    await this.adminEndpoints.stop();
     const exits = this.slots.map((slot) => {
       const child = slot.child;
       if (!child || child.exitCode !== null) return Promise.resolve();
