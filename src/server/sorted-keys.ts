@@ -26,7 +26,7 @@ export class SortedKeys {
     let b = this.blockAtOrAfter(key, false);
     if (b === blocks.length) b--; // after every key: the last block takes it
     const block = blocks[b]!;
-    const i = lowerBound(block, key);
+    const i = bound(block, key, false);
     if (block[i] === key) return false;
     block.splice(i, 0, key);
     this.count++;
@@ -40,7 +40,7 @@ export class SortedKeys {
     const b = this.blockAtOrAfter(key, false);
     if (b === blocks.length) return false;
     const block = blocks[b]!;
-    const i = lowerBound(block, key);
+    const i = bound(block, key, false);
     if (block[i] !== key) return false;
     block.splice(i, 1);
     this.count--;
@@ -56,32 +56,13 @@ export class SortedKeys {
     const b = this.blockAtOrAfter(key, false);
     if (b === this.blocks.length) return false;
     const block = this.blocks[b]!;
-    return block[lowerBound(block, key)] === key;
+    return block[bound(block, key, false)] === key;
   }
 
   /**
-   * The keys in order, starting after `after` (exclusive), or from `from` (inclusive) when
-   * `inclusive` is set, or from the first key when `after` is undefined. The set must not change
-   * while the iteration runs (callers read a page synchronously).
-   */
-  *keys(after?: string, inclusive = false): Generator<string, void, undefined> {
-    const blocks = this.blocks;
-    let b = 0;
-    let i = 0;
-    if (after !== undefined) {
-      b = this.blockAtOrAfter(after, !inclusive);
-      if (b === blocks.length) return;
-      i = inclusive ? lowerBound(blocks[b]!, after) : upperBound(blocks[b]!, after);
-    }
-    for (; b < blocks.length; b++, i = 0) {
-      const block = blocks[b]!;
-      for (; i < block.length; i++) yield block[i]!;
-    }
-  }
-
-  /**
-   * Calls `visit` with the keys in order, from the same start as keys(), until it returns false.
-   * The callback form of keys(): about twice as fast over a whole index as a generator.
+   * Calls `visit` with the keys in order, starting after `after` (exclusive), or from it (inclusive)
+   * when `inclusive` is set, or from the first key when `after` is undefined, until it returns false.
+   * The set must not change while the scan runs (callers read a page synchronously).
    */
   scan(visit: (key: string) => boolean | void, after?: string, inclusive = false): void {
     const blocks = this.blocks;
@@ -90,12 +71,25 @@ export class SortedKeys {
     if (after !== undefined) {
       b = this.blockAtOrAfter(after, !inclusive);
       if (b === blocks.length) return;
-      i = inclusive ? lowerBound(blocks[b]!, after) : upperBound(blocks[b]!, after);
+      i = bound(blocks[b]!, after, !inclusive);
     }
     for (; b < blocks.length; b++, i = 0) {
       const block = blocks[b]!;
       for (; i < block.length; i++) if (visit(block[i]!) === false) return;
     }
+  }
+
+  /** The keys scan() would visit, as an array (for tests and small sets). */
+  keys(after?: string, inclusive = false): string[] {
+    const out: string[] = [];
+    this.scan(
+      (key) => {
+        out.push(key);
+      },
+      after,
+      inclusive,
+    );
+    return out;
   }
 
   /** The first block whose last key is >= key (strict: > key); blocks.length when there is none. */
@@ -113,25 +107,13 @@ export class SortedKeys {
   }
 }
 
-/** The index of the first entry >= key. */
-function lowerBound(sorted: readonly string[], key: string): number {
+/** The index of the first entry >= key (strict: > key). */
+function bound(sorted: readonly string[], key: string, strict: boolean): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** The index of the first entry > key. */
-function upperBound(sorted: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! <= key) lo = mid + 1;
+    if (strict ? sorted[mid]! <= key : sorted[mid]! < key) lo = mid + 1;
     else hi = mid;
   }
   return lo;
