@@ -73,15 +73,15 @@ export async function freeBrokerPorts(): Promise<BrokerPorts> {
 
 /**
  * `robustmq-cli server start --bind 127.0.0.1` on `ports` with `dir` as its data directory, plus
- * `args`; resolves once it logs that it started (a broker that does not is killed, and it rejects).
+ * `args`, not waited for (a test that expects the start to fail reads its exit).
  */
-export async function spawnBroker(
+export function startBrokerProcess(
   dir: string,
   ports: BrokerPorts,
   args: string[] = [],
   env: Record<string, string> = {},
-): Promise<Child> {
-  const child = spawnChild(
+): Child {
+  return spawnChild(
     process.execPath,
     [
       CLI_RUN,
@@ -101,6 +101,16 @@ export async function spawnBroker(
     ],
     { env: cleanEnv(env), timeoutMs: 300_000 },
   );
+}
+
+/** startBrokerProcess, resolved once it logs that it started (a broker that does not is killed, and it rejects). */
+export async function spawnBroker(
+  dir: string,
+  ports: BrokerPorts,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<Child> {
+  const child = startBrokerProcess(dir, ports, args, env);
   try {
     // the start line is at level info: a broker started with a quieter --log-level is not waited for
     await child.line((l) => l.includes('RobustMQ broker started'), 30_000, 'broker started');

@@ -69,6 +69,19 @@ export async function connect(port: number, opts: IClientOptions = {}): Promise<
   };
 }
 
+/** A client (MQTT 5 unless `opts` say otherwise) subscribed to `filter` at QoS 2; kept in `into` for the after() hook. */
+export async function subscribedClient(
+  port: number,
+  filter: string,
+  into: TestClient[],
+  opts: IClientOptions = {},
+): Promise<TestClient> {
+  const c = await connect(port, { protocolVersion: 5, ...opts });
+  into.push(c);
+  await c.client.subscribeAsync(filter, { qos: 2 });
+  return c;
+}
+
 export function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }

@@ -10,13 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { cleanEnv, freePort, killLeftovers, spawnChild, type Child } from '../helpers/child.js';
-import { jsonOf, runCli } from '../helpers/cli.js';
+import { freePort, killLeftovers, type Child } from '../helpers/child.js';
+import { jsonOf, runCli, startBrokerProcess, type BrokerPorts } from '../helpers/cli.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const RUN = join(ROOT, 'bin', 'run.js');
 const cli = runCli;
 const json = jsonOf;
 
@@ -36,39 +33,13 @@ interface TokenPage {
   total: number;
 }
 
-interface Ports {
-  mqtt: number;
-  admin: number;
-  http: number;
-}
-
 /** `server start` with both admin endpoints on 0.0.0.0 (auth "auto" then requires tokens). */
-function startBroker(dir: string, ports: Ports, env: Record<string, string>, extra: string[] = []): Child {
-  return spawnChild(
-    process.execPath,
-    [
-      RUN,
-      'server',
-      'start',
-      '--mqtt-port',
-      String(ports.mqtt),
-      '--admin-port',
-      String(ports.admin),
-      '--http-port',
-      String(ports.http),
-      '--bind',
-      '127.0.0.1',
-      '--data-dir',
-      dir,
-      '--log-level',
-      'info',
-      ...extra,
-    ],
-    {
-      env: cleanEnv({ ROBUSTMQ_ADMIN_GRPC_BIND: '0.0.0.0', ROBUSTMQ_ADMIN_HTTP_BIND: '0.0.0.0', ...env }),
-      timeoutMs: 120_000,
-    },
-  );
+function startBroker(dir: string, ports: BrokerPorts, env: Record<string, string>, extra: string[] = []): Child {
+  return startBrokerProcess(dir, ports, ['--log-level', 'info', ...extra], {
+    ROBUSTMQ_ADMIN_GRPC_BIND: '0.0.0.0',
+    ROBUSTMQ_ADMIN_HTTP_BIND: '0.0.0.0',
+    ...env,
+  });
 }
 
 async function stopBroker(server: Child): Promise<string> {
@@ -79,7 +50,7 @@ async function stopBroker(server: Child): Promise<string> {
 
 describe('admin tokens on a broker whose admin endpoints bind 0.0.0.0', () => {
   let dir: string;
-  let ports: Ports;
+  let ports: BrokerPorts;
   let server: Child;
   let admin: string;
   let rest: string;

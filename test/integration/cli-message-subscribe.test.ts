@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { killLeftovers, spawnChild } from '../helpers/child.js';
 import { cli, finished, startCli as start, startCliServer, type CliServer } from '../helpers/cli-server.js';
-import { connect, type TestClient } from '../helpers/clients.js';
+import { connect, type TestClient, subscribedClient } from '../helpers/clients.js';
 
 interface Received {
   topic: string;
@@ -42,12 +42,8 @@ describe('robustmq-cli message subscribe against a running broker', () => {
     await srv.stop();
   });
 
-  async function subscriber(filter: string, opts: Parameters<typeof connect>[1] = {}): Promise<TestClient> {
-    const c = await connect(mqttPort, { protocolVersion: 5, ...opts });
-    clients.push(c);
-    await c.client.subscribeAsync(filter, { qos: 2 });
-    return c;
-  }
+  const subscriber = (filter: string, opts: Parameters<typeof connect>[1] = {}): Promise<TestClient> =>
+    subscribedClient(mqttPort, filter, clients, opts);
 
   async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
     const deadline = Date.now() + ms;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort, killLeftovers } from '../helpers/child.js';
 import { cli, jsonOf as json, startCliServer, type CliServer } from '../helpers/cli-server.js';
-import { connect, type TestClient } from '../helpers/clients.js';
+import { connect, type TestClient, subscribedClient } from '../helpers/clients.js';
 
 interface PublishResult {
   topic: string;
@@ -44,12 +44,8 @@ describe('robustmq-cli message publish against a running broker', () => {
     await srv.stop();
   });
 
-  async function subscriber(filter: string, opts: Parameters<typeof connect>[1] = {}): Promise<TestClient> {
-    const c = await connect(mqttPort, { protocolVersion: 5, ...opts });
-    clients.push(c);
-    await c.client.subscribeAsync(filter, { qos: 2 });
-    return c;
-  }
+  const subscriber = (filter: string, opts: Parameters<typeof connect>[1] = {}): Promise<TestClient> =>
+    subscribedClient(mqttPort, filter, clients, opts);
 
   it('the documented example works as written (plus the port), and a real subscriber gets it', async () => {
     const sub = await subscriber('test');
