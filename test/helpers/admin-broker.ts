@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killLeftovers, type Child } from './child.js';
-import { freeBrokerPorts, jsonOf, runCli, spawnBroker, type CliRun } from './cli.js';
+import { jsonOf, runCli, spawnBroker, spawnBrokerOnFreePorts, type CliRun } from './cli.js';
 
 export type Run = CliRun;
 export { runCli };
@@ -55,12 +55,13 @@ export async function startAdminBroker(extra: string[] = []): Promise<AdminBroke
   killBrokersOnExit();
   const dir = mkdtempSync(join(tmpdir(), 'rmq-admin-'));
   dirs.add(dir);
-  const ports = await freeBrokerPorts();
+  const args = ['--log-level', 'info', ...extra];
+  const env = { ROBUSTMQ_SYS_ENABLED: 'false' };
+  const first = await spawnBrokerOnFreePorts(dir, args, env);
+  const ports = first.ports;
   const admin = `127.0.0.1:${ports.admin}`;
-  const start = (): Promise<Child> =>
-    spawnBroker(dir, ports, ['--log-level', 'info', ...extra], { ROBUSTMQ_SYS_ENABLED: 'false' });
   const broker: AdminBroker = {
-    server: await start(),
+    server: first.child,
     mqttPort: ports.mqtt,
     admin,
     rest: `http://127.0.0.1:${ports.http}`,
@@ -68,7 +69,7 @@ export async function startAdminBroker(extra: string[] = []): Promise<AdminBroke
     async restart() {
       broker.server.proc.kill('SIGTERM');
       await broker.server.exited(15_000);
-      broker.server = await start();
+      broker.server = await spawnBroker(dir, ports, args, env);
     },
     async stop() {
       broker.server.proc.kill('SIGTERM');

@@ -3,7 +3,7 @@
 // the user, ACL and ban documents the CLI prints with --json.
 import assert from 'node:assert/strict';
 import type { Child } from './child.js';
-import { CLI_RUN, freeBrokerPorts, jsonOf, runCli, spawnBroker, type CliRun } from './cli.js';
+import { CLI_RUN, jsonOf, runCli, spawnBrokerOnFreePorts, type CliRun } from './cli.js';
 
 export const RUN = CLI_RUN;
 export type Run = CliRun;
@@ -22,8 +22,7 @@ export interface Server {
 
 /** `server start` on free ports with `dir` as its data directory, logging at debug level. */
 export async function startServer(dir: string, extra: string[] = []): Promise<Server> {
-  const ports = await freeBrokerPorts();
-  const child = await spawnBroker(dir, ports, ['--log-level', 'debug', ...extra]);
+  const { child, ports } = await spawnBrokerOnFreePorts(dir, ['--log-level', 'debug', ...extra]);
   return { child, admin: `127.0.0.1:${ports.admin}`, rest: `http://127.0.0.1:${ports.http}` };
 }
 

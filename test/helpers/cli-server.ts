@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Child } from './child.js';
-import { finished, freeBrokerPorts, jsonOf, runCli, spawnBroker, spawnCli, type CliRun } from './cli.js';
+import { finished, jsonOf, runCli, spawnBrokerOnFreePorts, spawnCli, type CliRun } from './cli.js';
 
 export { finished, jsonOf, type CliRun };
 
@@ -31,8 +31,7 @@ export interface CliServer {
 /** `robustmq-cli server start` (sqlite in a temp dir unless `args` say otherwise); `env` adds ROBUSTMQ_* settings. */
 export async function startCliServer(env: Record<string, string> = {}, args: string[] = []): Promise<CliServer> {
   const dir = mkdtempSync(join(tmpdir(), 'rmq-cli-server-'));
-  const ports = await freeBrokerPorts();
-  const server = await spawnBroker(dir, ports, ['--log-level', 'info', ...args], env);
+  const { child: server, ports } = await spawnBrokerOnFreePorts(dir, ['--log-level', 'info', ...args], env);
   return {
     mqttPort: ports.mqtt,
     admin: `127.0.0.1:${ports.admin}`,

@@ -121,6 +121,26 @@ export async function spawnBroker(
   return child;
 }
 
+/**
+ * spawnBroker on free ports, chosen again (up to three times) when a port was taken between the
+ * choice and the broker's bind by some other test's server: that is the test set-up failing, not
+ * the broker.
+ */
+export async function spawnBrokerOnFreePorts(
+  dir: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<{ child: Child; ports: BrokerPorts }> {
+  for (let attempt = 1; ; attempt++) {
+    const ports = await freeBrokerPorts();
+    try {
+      return { child: await spawnBroker(dir, ports, args, env), ports };
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes('EADDRINUSE')) throw err;
+    }
+  }
+}
+
 export interface CliBroker {
   child: Child;
   /** The admin gRPC endpoint, 127.0.0.1:port. */
@@ -134,10 +154,10 @@ export interface CliBroker {
 /** `robustmq-cli server start` on free loopback ports (memory storage unless `args` say otherwise). */
 export async function startCliBroker(args: string[] = [], env: Record<string, string> = {}): Promise<CliBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'rmq-cli-broker-'));
-  const ports = await freeBrokerPorts();
   let child: Child;
+  let ports: BrokerPorts;
   try {
-    child = await spawnBroker(dir, ports, ['--storage', 'memory', ...args], env);
+    ({ child, ports } = await spawnBrokerOnFreePorts(dir, ['--storage', 'memory', ...args], env));
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
