@@ -22,7 +22,11 @@ export const NodeSchema = z
 
 export const MqttSchema = z
   .object({
-    bind: z.string().min(1).default('0.0.0.0'),
+    /**
+     * Address of the MQTT TCP listener: loopback by default (secure by default); another address
+     * needs auth.allow_anonymous set, to true or to false.
+     */
+    bind: z.string().min(1).default('127.0.0.1'),
     port: port.default(1883),
     /** Close a connection that has not completed CONNECT within this many milliseconds. */
     connect_timeout_ms: positiveInt.default(10_000),
@@ -214,6 +218,39 @@ export function adminAuthRequired(admin: z.infer<typeof AdminSchema>): boolean {
   );
 }
 
+/** auth.providers: the authentication providers a CONNECT is asked of, in order. */
+export const AUTH_PROVIDERS = ['builtin'] as const;
+
+export const AuthSchema = z
+  .object({
+    /**
+     * Whether a client that no provider recognises is let in. "auto" (the default) allows it while
+     * every MQTT listener binds a loopback address, and refuses to start otherwise: binding another
+     * address needs an explicit true or false.
+     */
+    allow_anonymous: z.preprocess(
+      (v) => (v === 'true' ? true : v === 'false' ? false : v),
+      z.union([z.boolean(), z.literal('auto')], { message: 'must be true, false or "auto"' }),
+    ).default('auto'),
+    /** The providers asked, in order; each allows, denies or passes the client on to the next. */
+    providers: z
+      .array(z.enum(AUTH_PROVIDERS))
+      .default(['builtin'])
+      .refine((list) => new Set(list).size === list.length, { message: 'lists a provider twice' }),
+  })
+  .strict();
+
+/** The addresses the MQTT listeners bind. */
+export function mqttBindAddresses(c: Pick<BrokerConfig, 'mqtt'>): string[] {
+  return [c.mqtt.bind];
+}
+
+/** auth.allow_anonymous with "auto" resolved: anonymous clients only while every listener is loopback. */
+export function anonymousAllowed(c: Pick<BrokerConfig, 'mqtt' | 'auth'>): boolean {
+  const a = c.auth.allow_anonymous;
+  return a === 'auto' ? mqttBindAddresses(c).every(isLoopbackAddress) : a;
+}
+
 export const ConfigSchema = z
   .object({
     node: NodeSchema.default(NodeSchema.parse({})),
@@ -225,9 +262,20 @@ export const ConfigSchema = z
     storage: StorageSchema.default(StorageSchema.parse({})),
     topics: TopicsSchema.default(TopicsSchema.parse({})),
     admin: AdminSchema.default(AdminSchema.parse({})),
+    auth: AuthSchema.default(AuthSchema.parse({})),
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.auth.allow_anonymous === 'auto') {
+      const open = mqttBindAddresses(c).filter((a) => !isLoopbackAddress(a));
+      if (open.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['auth', 'allow_anonymous'],
+          message: `must be set when an MQTT listener binds a non-loopback address (${open.join(', ')}): set auth.allow_anonymous = false to let in only authenticated clients (create users with robustmq-cli user create), or auth.allow_anonymous = true to let anyone connect; or bind 127.0.0.1`,
+        });
+      }
+    }
     if (c.node.workers === 1) return;
     // what the workers do not share yet: say so at start rather than lose data later
     if (c.storage.engine !== 'memory') {

@@ -7,7 +7,7 @@ import { AdminTokens } from './admin/admin-tokens.js';
 import type { ClusterStatus } from '../lib/admin-api.js';
 import type { Duplex } from 'node:stream';
 import type { BrokerConfig } from '../lib/config.js';
-import { adminAuthRequired } from '../lib/config-schema.js';
+import { adminAuthRequired, anonymousAllowed } from '../lib/config-schema.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { VERSION } from '../lib/version.js';
 import { SysPublisher } from './features/sys-topics.js';
@@ -27,6 +27,8 @@ import { SessionManager } from './session/session-manager.js';
 import { createStorage } from './storage/create-storage.js';
 import type { StorageAdapter } from './storage/storage-adapter.js';
 import { SecurityStore } from './security/security-store.js';
+import { AuthChain } from './security/auth-chain.js';
+import { createAuthProviders } from './security/create-auth-providers.js';
 import { TcpListener } from './transport/tcp-listener.js';
 import { ownerOf } from './workers/client-owner.js';
 import { FLAG_DIRECT, FLAG_RETAIN_UPDATE, type ForwardedPublish } from './workers/mesh-codec.js';
@@ -60,6 +62,8 @@ export class Broker implements MeshHost {
   readonly storage: StorageAdapter;
   /** Users, ACL rules and bans: loaded at start, written through to storage. */
   readonly security: SecurityStore;
+  /** Authentication of CONNECTs: auth.providers in order, then auth.allow_anonymous. */
+  readonly authChain: AuthChain;
   readonly router = new TopicTrie();
   readonly retained = new RetainedIndex();
   readonly logs: TopicLogs;
@@ -91,6 +95,7 @@ export class Broker implements MeshHost {
     this.metrics = new Metrics(this.log);
     this.storage = options.storage ?? createStorage(config, this.log);
     this.security = new SecurityStore(this.storage);
+    this.authChain = new AuthChain(createAuthProviders(this), () => anonymousAllowed(this.config), this.log);
     this.admin = new AdminService(this);
     this.adminTokens = new AdminTokens(this.storage, this.log);
     this.adminAuth = new AdminAuth(adminAuthRequired(config.admin), this.adminTokens, this.log);
@@ -113,6 +118,7 @@ export class Broker implements MeshHost {
   async start(): Promise<void> {
     await this.storage.open();
     await this.security.load();
+    await this.authChain.start();
     for (const m of await this.storage.loadRetained()) this.retained.set(m);
     await this.logs.load();
     await this.sessions.restore();
@@ -197,6 +203,7 @@ export class Broker implements MeshHost {
     await listenersClosed;
     await this.mesh?.stop();
     this.sessions.stopTimers();
+    await this.authChain.stop();
     await this.storage.flush();
     await this.storage.close();
     this.log.info('stopped');
@@ -362,7 +369,7 @@ export class Broker implements MeshHost {
     for (const topic of this.retained.purgeExpired(now)) this.storage.deleteRetained(topic);
     const connectTimeout = this.config.mqtt.connect_timeout_ms;
     for (const c of this.connections) {
-      if (c.state === 'connecting') {
+      if (c.state === 'connecting' || c.state === 'authenticating') {
         if (now - c.openedAt > connectTimeout) {
           this.metrics.limitHit('connect_timeout');
           c.destroy('no CONNECT within connect_timeout_ms');

@@ -10,6 +10,8 @@ import { variableHeaderOffset } from './frame-reader.js';
 import { PacketError } from './publish-codec.js';
 import { RC, connackCodeV3 } from './reason-codes.js';
 import { inspectConnect } from './utf8-check.js';
+import type { AuthDecision } from '../security/auth-chain.js';
+import type { AuthRequest } from '../security/auth-types.js';
 
 /** Protocol name and level straight from the bytes, before anything else parses them. */
 function readProtocol(frame: Buffer): { name: string; level: number } | null {
@@ -77,8 +79,6 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
   conn.protocolVersion = level as 3 | 4 | 5;
   const props = (packet.properties ?? {}) as NonNullable<mqtt.IConnectPacket['properties']>;
   if (props.requestProblemInformation === false) conn.requestProblemInformation = false;
-  const password = packet.password === undefined ? undefined : String(packet.password);
-  void password;
 
   const inspected = inspectConnect(frame, v5);
   if (!inspected.ok) {
@@ -209,10 +209,54 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
   }
   conn.connectExpiry = expiry;
 
-  // hook point for authentication (security issue): allowed here
-  const { session, present } = broker.sessions.open(conn, clientId, packet.clean !== false, expiry);
+  conn.state = 'authenticating';
+  const request: AuthRequest = {
+    clientId,
+    username: packet.username,
+    password: packet.password === undefined ? undefined : Buffer.from(packet.password),
+    remoteAddress: conn.info.remoteAddress,
+    remotePort: conn.info.remotePort,
+    transport: conn.info.transport,
+    protocolVersion: conn.protocolVersion,
+    certCommonName: conn.info.certCommonName,
+  };
+  const accepted: Accepted = { clean: packet.clean !== false, expiry, expiryCapped, will, assigned, serverKeepAlive };
+  broker.authChain.authenticate(request).then(
+    (decision) => admit(conn, decision, accepted),
+    (err: unknown) => {
+      conn.log.error({ err }, 'authentication failed with an internal error');
+      if (conn.state === 'authenticating') refuse(conn, v5, RC.UNSPECIFIED_ERROR, 'internal error');
+    },
+  );
+}
+
+/** What CONNECT asked for that is settled once the client is authenticated. */
+interface Accepted {
+  clean: boolean;
+  expiry: number;
+  expiryCapped: boolean;
+  will?: { message: ReturnType<typeof createMessage>; delay: number };
+  assigned?: string;
+  serverKeepAlive?: number;
+}
+
+/** After authentication: refuse, or open (or resume) the session and send CONNACK. */
+function admit(conn: Connection, decision: AuthDecision, a: Accepted): void {
+  if (conn.state !== 'authenticating') return; // closed (or timed out) while the providers answered
+  const broker = conn.broker;
+  const limits = broker.config.limits;
+  const v5 = conn.v5;
+  const result = decision.result;
+  if (result.outcome !== 'allow') {
+    refuse(conn, v5, result.outcome === 'deny' ? result.reasonCode : RC.NOT_AUTHORIZED, result.outcome === 'deny' ? result.reason : 'not authorized');
+    return;
+  }
+  conn.superuser = result.superuser === true;
+  if (result.acl?.length) conn.connectionAcl = result.acl;
+  const clientId = conn.clientId;
+  const { session, present } = broker.sessions.open(conn, clientId, a.clean, a.expiry);
   conn.session = session;
-  session.will = will;
+  session.will = a.will;
   conn.state = 'connected';
   broker.metrics.connectionsAccepted++;
 
@@ -229,9 +273,9 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
       sharedSubscriptionAvailable: true,
     };
     if (limits.max_qos < 2) p.maximumQoS = limits.max_qos as 0 | 1;
-    if (assigned) p.assignedClientIdentifier = assigned;
-    if (serverKeepAlive !== undefined) p.serverKeepAlive = serverKeepAlive;
-    if (expiryCapped) p.sessionExpiryInterval = expiry;
+    if (a.assigned) p.assignedClientIdentifier = a.assigned;
+    if (a.serverKeepAlive !== undefined) p.serverKeepAlive = a.serverKeepAlive;
+    if (a.expiryCapped) p.sessionExpiryInterval = a.expiry;
     connack.properties = p;
     delete (connack as { returnCode?: number }).returnCode;
   }
@@ -242,6 +286,7 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
   broker.clientConnected(conn);
   session.resume();
   if (broker.logs.size > 0) broker.logs.resume(session); // topic logs it fell behind on while away
+  conn.replayHeld(); // what the client sent after its CONNECT, while it was being authenticated
 }
 
 export { PacketError };

@@ -7,6 +7,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { Broker } from '../broker.js';
 import type { Delivery, SessionOutput } from '../session/delivery.js';
 import type { Session } from '../session/session.js';
+import type { ConnectionAclRule } from '../security/auth-types.js';
 import { remainingExpiry } from '../message.js';
 import { FrameReader, type FrameError, type FrameSink } from './frame-reader.js';
 import { parserSettingsFor, parseWholeFrame, type ParserSettings } from './packet-parser.js';
@@ -17,13 +18,21 @@ import { handlePublishFrame, handleAckFrame } from './publish-handler.js';
 import { handleSubscribe, handleUnsubscribe } from './subscribe-handler.js';
 import { handleDisconnect } from './disconnect-handler.js';
 
-export type ConnectionState = 'connecting' | 'connected' | 'closed';
+/** connecting: no CONNECT yet; authenticating: CONNECT read, the auth providers not answered yet. */
+export type ConnectionState = 'connecting' | 'authenticating' | 'connected' | 'closed';
 
 export interface TransportInfo {
   transport: 'tcp' | 'tls' | 'ws' | 'wss';
   remoteAddress: string;
   remotePort: number;
+  /** The name of the listener that accepted the connection (listeners.<name>); undefined for mqtt.bind/port. */
+  listener?: string;
+  /** TLS listeners that ask for client certificates: the verified certificate's subject CN. */
+  certCommonName?: string;
 }
+
+/** Packets a client may send after CONNECT while it is being authenticated, before the rest is refused. */
+const MAX_HELD_FRAMES = 1000;
 
 let nextConnectionId = 1;
 
@@ -37,6 +46,12 @@ export class Connection implements SessionOutput, FrameSink {
   keepalive = 0;
   lastSeen = Date.now();
   session: Session | null = null;
+  /** Authenticated as a superuser: no ACL rule applies. */
+  superuser = false;
+  /** ACL rules of this connection only (from its authentication, e.g. a JWT claim), evaluated first. */
+  connectionAcl?: ConnectionAclRule[];
+  /** Packets that came after CONNECT while the providers answered: handled once it is accepted. */
+  private held: Buffer[] | null = null;
   /** Client's limits towards us (v5 CONNECT properties). */
   clientMaxPacketSize = 268_435_455;
   clientTopicAliasMax = 0;
@@ -159,6 +174,14 @@ export class Connection implements SessionOutput, FrameSink {
   onFrame(frame: Buffer): void {
     if (this.state === 'closed') return;
     const type = frame[0]! >> 4;
+    if (this.state === 'authenticating') {
+      const held = (this.held ??= []);
+      if (held.length >= MAX_HELD_FRAMES) {
+        this.broker.metrics.protocolErrors++;
+        this.destroy('too many packets before CONNACK');
+      } else held.push(frame);
+      return;
+    }
     try {
       if (this.state === 'connecting') {
         // [MQTT-3.1.0-1] the first packet must be CONNECT
@@ -216,6 +239,14 @@ export class Connection implements SessionOutput, FrameSink {
         this.disconnect(RC.IMPLEMENTATION_SPECIFIC_ERROR, 'internal error');
       }
     }
+  }
+
+  /** Handles, in order, the packets held while the client was authenticated (once it is connected). */
+  replayHeld(): void {
+    const held = this.held;
+    if (held === null) return;
+    this.held = null;
+    for (const frame of held) this.onFrame(frame);
   }
 
   /** @internal an unreadable or oversize packet header from the frame reader */

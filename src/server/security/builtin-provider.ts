@@ -1,0 +1,23 @@
+// The built-in users (robustmq-cli user create): a known username with the right password is let in
+// (as superuser when the user is one), a known username with any other password, or none, is
+// refused with 0x86 whatever else is configured; an unknown username is left to the next provider.
+import { RC } from '../protocol/reason-codes.js';
+import { verifyPassword } from './password-hash.js';
+import type { SecurityStore } from './security-store.js';
+import { IGNORE, type AuthProvider, type AuthRequest, type AuthResult } from './auth-types.js';
+
+export class BuiltinProvider implements AuthProvider {
+  readonly name = 'builtin';
+
+  constructor(private readonly store: SecurityStore) {}
+
+  async authenticate(req: AuthRequest): Promise<AuthResult> {
+    if (req.username === undefined) return IGNORE;
+    const user = this.store.user(req.username);
+    if (!user) return IGNORE;
+    if (req.password !== undefined && (await verifyPassword(req.password, user.passwordHash))) {
+      return { outcome: 'allow', superuser: user.superuser };
+    }
+    return { outcome: 'deny', reasonCode: RC.BAD_USER_NAME_OR_PASSWORD, reason: 'bad username or password' };
+  }
+}
