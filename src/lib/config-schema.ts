@@ -228,10 +228,12 @@ export const AuthSchema = z
      * every MQTT listener binds a loopback address, and refuses to start otherwise: binding another
      * address needs an explicit true or false.
      */
-    allow_anonymous: z.preprocess(
-      (v) => (v === 'true' ? true : v === 'false' ? false : v),
-      z.union([z.boolean(), z.literal('auto')], { message: 'must be true, false or "auto"' }),
-    ).default('auto'),
+    allow_anonymous: z
+      .preprocess(
+        (v) => (v === 'true' ? true : v === 'false' ? false : v),
+        z.union([z.boolean(), z.literal('auto')], { message: 'must be true, false or "auto"' }),
+      )
+      .default('auto'),
     /** The providers asked, in order; each allows, denies or passes the client on to the next. */
     providers: z
       .array(z.enum(AUTH_PROVIDERS))

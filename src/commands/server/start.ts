@@ -20,7 +20,10 @@ export default class ServerStart extends Command {
   static override flags = {
     config: Flags.string({ char: 'c', summary: 'TOML configuration file.' }),
     'mqtt-port': Flags.integer({ summary: 'MQTT TCP port (mqtt.port, default 1883).', min: 0, max: 65535 }),
-    bind: Flags.string({ summary: 'Address the MQTT listener binds (mqtt.bind, default 127.0.0.1; another address needs auth.allow_anonymous).' }),
+    bind: Flags.string({
+      summary:
+        'Address the MQTT listener binds (mqtt.bind, default 127.0.0.1; another address needs auth.allow_anonymous).',
+    }),
     'admin-port': Flags.integer({
       summary: 'Admin gRPC port (admin.grpc_port, default 1228; 0 = any free port).',
       min: 0,

@@ -248,7 +248,12 @@ function admit(conn: Connection, decision: AuthDecision, a: Accepted): void {
   const v5 = conn.v5;
   const result = decision.result;
   if (result.outcome !== 'allow') {
-    refuse(conn, v5, result.outcome === 'deny' ? result.reasonCode : RC.NOT_AUTHORIZED, result.outcome === 'deny' ? result.reason : 'not authorized');
+    refuse(
+      conn,
+      v5,
+      result.outcome === 'deny' ? result.reasonCode : RC.NOT_AUTHORIZED,
+      result.outcome === 'deny' ? result.reason : 'not authorized',
+    );
     return;
   }
   conn.superuser = result.superuser === true;
