@@ -30,6 +30,8 @@ export interface NodeStatus {
   restAddress: string;
   /** Admin calls (gRPC and REST) refused for a missing, unknown, revoked or expired token since start. */
   adminAuthFailures: number;
+  /** MQTT CONNECTs refused by authentication (bad credentials, not authorized, provider unavailable) since start. */
+  mqttAuthFailures: number;
 }
 
 export interface ClusterStatus {

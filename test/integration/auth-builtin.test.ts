@@ -93,6 +93,9 @@ describe('built-in users, anonymous clients allowed (the loopback default)', () 
     const before = b.broker.authChain.failures;
     await connack(b.port, 4, { username: 'alice', password: Buffer.from('nope') });
     assert.equal(b.broker.authChain.failures, before + 1);
+    // and the admin API shows it (cluster status, GET /api/v1/cluster/info)
+    const status = await b.broker.admin.clusterStatus();
+    assert.equal(status.nodes[0]!.mqttAuthFailures, before + 1);
   });
 });
 

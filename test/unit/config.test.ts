@@ -38,7 +38,8 @@ describe('configuration: defaults', () => {
     const config = loadConfig();
     assert.deepEqual(config, DEFAULT_CONFIG);
     assert.equal(config.mqtt.port, 1883);
-    assert.equal(config.mqtt.bind, '0.0.0.0');
+    assert.equal(config.mqtt.bind, '127.0.0.1'); // secure by default
+    assert.equal(config.auth.allow_anonymous, 'auto');
     assert.equal(config.node.log_level, 'info');
     assert.equal(config.limits.max_packet_size, 1_048_576);
     assert.equal(config.limits.max_qos, 2);

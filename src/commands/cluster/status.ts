@@ -25,6 +25,7 @@ export default class ClusterStatus extends AdminCommand<typeof ClusterStatus> {
           ['messages received', sum((n) => n.messagesReceived)],
           ['messages sent', sum((n) => n.messagesSent)],
           ['admin calls refused (no valid token)', sum((n) => n.adminAuthFailures)],
+          ['MQTT connections refused by authentication', sum((n) => n.mqttAuthFailures)],
         ],
         this.color,
       );

@@ -94,6 +94,7 @@ export class AdminService implements AdminApi {
           adminGrpcAddress: b.adminPort ? hostPort(b.config.admin.grpc_bind, b.adminPort) : '',
           restAddress: b.restPort ? hostPort(b.config.admin.http_bind, b.restPort) : '',
           adminAuthFailures: b.adminAuth.failures,
+          mqttAuthFailures: b.authChain.failures,
         },
       ],
     };

@@ -45,6 +45,7 @@ const nodeStatus = {
     adminGrpcAddress: str,
     restAddress: str,
     adminAuthFailures: int,
+    mqttAuthFailures: int,
   },
 } as const;
 

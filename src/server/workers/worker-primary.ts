@@ -419,6 +419,7 @@ export class WorkerPrimary implements AdminApi {
             ? hostPort(this.config.admin.http_bind, this.adminEndpoints.rest.port)
             : '',
           adminAuthFailures: this.adminAuth.failures,
+          mqttAuthFailures: sum((n) => n.mqttAuthFailures),
         },
       ],
     };
