@@ -6,11 +6,15 @@
 // The client side of SCRAM is computed here from the password, independently of the server's code.
 import assert from 'node:assert/strict';
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import type { IAuthPacket, IConnackPacket, IDisconnectPacket, Packet } from 'mqtt-packet';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { cli } from '../helpers/admin-cli.js';
+import { spawnBrokerOnFreePorts } from '../helpers/cli.js';
 import { uniqueId } from '../helpers/clients.js';
 import { connectPacket, RawClient } from '../helpers/raw-client.js';
 
@@ -421,6 +425,30 @@ describe('SCRAM credentials survive a restart (sqlite)', () => {
     } finally {
       await second.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('SCRAM with --workers 2', () => {
+  it('a user made with robustmq-cli user create logs in with SCRAM on the workers (credentials forwarded)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rmq-scram-w-'));
+    const { child, ports } = await spawnBrokerOnFreePorts(dir, ['--workers', '2', '--storage', 'memory']);
+    try {
+      const admin = `127.0.0.1:${ports.admin}`;
+      const made = await cli(['user', 'create', 'wk', '--password-stdin', '--server', admin], 'Wk-Scram-1');
+      assert.equal(made.code, 0, made.stderr);
+      const mqttPort = ports.mqtt;
+      for (let i = 0; i < 4; i++) {
+        // several connections: they land on either worker
+        const { c, scram, connack } = await scramConnect(mqttPort, 'SCRAM-SHA-256', 'wk', 'Wk-Scram-1');
+        assert.equal(connack.reasonCode, 0);
+        assert.ok(scram.serverFinalOk(connack.properties?.authenticationData));
+        c.close();
+      }
+    } finally {
+      child.proc.kill('SIGTERM');
+      assert.equal((await child.exited(15_000)).code, 0, child.stderr());
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
