@@ -45,12 +45,22 @@ function redact(key: string, value: ConfigValue): ConfigValue {
 export function configEntries(config: BrokerConfig): ConfigEntry[] {
   const out: ConfigEntry[] = [];
   for (const [section, keys] of Object.entries(config as unknown as Record<string, Record<string, ConfigValue>>)) {
-    for (const [name, value] of Object.entries(keys)) {
-      const key = `${section}.${name}`;
-      out.push({ key, value: redact(key, value), runtime: Object.hasOwn(RUNTIME_CONFIG_KEYS, key) });
-    }
+    pushEntries(out, section, keys);
   }
   return out;
+}
+
+/** The keys of one section; a nested table (e.g. [auth.scram]) gives section.table.key entries. */
+function pushEntries(out: ConfigEntry[], prefix: string, keys: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(keys)) {
+    const key = `${prefix}.${name}`;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      pushEntries(out, key, value as Record<string, unknown>);
+      continue;
+    }
+    const v = value as ConfigValue;
+    out.push({ key, value: redact(key, v), runtime: Object.hasOwn(RUNTIME_CONFIG_KEYS, key) });
+  }
 }
 
 /** One key's entry; RMQ_ERR_CONFIG_KEY when there is no such key. */

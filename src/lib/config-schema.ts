@@ -221,6 +221,20 @@ export function adminAuthRequired(admin: z.infer<typeof AdminSchema>): boolean {
 /** auth.providers: the authentication providers a CONNECT is asked of, in order. */
 export const AUTH_PROVIDERS = ['builtin'] as const;
 
+/** auth.scram.algorithms: the SCRAM mechanisms (MQTT 5 Authentication Method names) a client may use. */
+export const SCRAM_ALGORITHMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+
+/** [auth.scram]: MQTT 5 enhanced authentication of the built-in users with SCRAM (RFC 5802 / 7677). */
+export const ScramSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    algorithms: z
+      .array(z.enum(SCRAM_ALGORITHMS))
+      .default([...SCRAM_ALGORITHMS])
+      .refine((list) => new Set(list).size === list.length, { message: 'lists an algorithm twice' }),
+  })
+  .strict();
+
 export const AuthSchema = z
   .object({
     /**
@@ -239,6 +253,7 @@ export const AuthSchema = z
       .array(z.enum(AUTH_PROVIDERS))
       .default(['builtin'])
       .refine((list) => new Set(list).size === list.length, { message: 'lists a provider twice' }),
+    scram: ScramSchema.default(ScramSchema.parse({})),
   })
   .strict();
 

@@ -491,7 +491,7 @@ describe('CONNECT: long v5 intervals', () => {
 describe('MQTT 5 enhanced authentication (none configured)', () => {
   let b: TestBroker;
   before(async () => {
-    b = await startBroker();
+    b = await startBroker({ auth: { scram: { enabled: false } } }); // SCRAM is tested in auth-scram.test.ts
   });
   after(() => b.stop());
 

@@ -28,7 +28,12 @@ function code(fn: () => unknown): string {
 describe('config-runtime', () => {
   it('every key of the schema is an entry; the runtime keys exist and are documented', () => {
     const keys = configEntries(DEFAULT_CONFIG).map((e) => e.key);
-    const schemaKeys = Object.entries(DEFAULT_CONFIG).flatMap(([s, v]) => Object.keys(v).map((k) => `${s}.${k}`));
+    // a nested table ([auth.scram]) is flattened to section.table.key
+    const flat = (prefix: string, v: object): string[] =>
+      Object.entries(v).flatMap(([k, x]) =>
+        typeof x === 'object' && x !== null && !Array.isArray(x) ? flat(`${prefix}.${k}`, x) : [`${prefix}.${k}`],
+      );
+    const schemaKeys = Object.entries(DEFAULT_CONFIG).flatMap(([s, v]) => flat(s, v));
     assert.deepEqual(keys, schemaKeys);
     const section = doc.slice(doc.indexOf('## Changing the configuration of a running broker'));
     for (const key of Object.keys(RUNTIME_CONFIG_KEYS)) {

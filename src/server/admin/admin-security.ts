@@ -27,6 +27,7 @@ import {
   checkUsername,
 } from '../../lib/security-rules.js';
 import { hashPassword } from '../security/password-hash.js';
+import { scramCredentialsFor } from '../security/scram.js';
 import type { SecurityStore } from '../security/security-store.js';
 import type { AclRecord, BanRecord, UserRecord } from '../storage/storage-adapter.js';
 import { pageOfSorted as pageOf } from './key-paging.js';
@@ -80,7 +81,11 @@ export class AdminSecurity {
     checkUsername(request.username);
     checkPassword(request.password);
     this.mustNotExist(request.username);
-    const passwordHash = await hashPassword(request.password);
+    // the scrypt hash for CONNECT passwords, and the SCRAM credentials for MQTT 5 enhanced authentication
+    const [passwordHash, scram] = await Promise.all([
+      hashPassword(request.password),
+      scramCredentialsFor(request.password),
+    ]);
     // another call may have created it while this one was hashing
     this.mustNotExist(request.username);
     const user: UserRecord = {
@@ -88,6 +93,7 @@ export class AdminSecurity {
       passwordHash,
       superuser: request.superuser === true,
       createdAt: this.now(),
+      scram,
     };
     this.store.apply({ op: 'putUser', user });
     await this.store.flush();
@@ -108,10 +114,10 @@ export class AdminSecurity {
   async setUserPassword(username: string, password: string): Promise<void> {
     this.existing(username);
     checkPassword(password);
-    const passwordHash = await hashPassword(password);
+    const [passwordHash, scram] = await Promise.all([hashPassword(password), scramCredentialsFor(password)]);
     // deleted while hashing: do not bring it back
     const user = this.existing(username);
-    this.store.apply({ op: 'putUser', user: { ...user, passwordHash } });
+    this.store.apply({ op: 'putUser', user: { ...user, passwordHash, scram } });
     await this.store.flush();
   }
 

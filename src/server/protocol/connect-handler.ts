@@ -12,6 +12,8 @@ import { RC, connackCodeV3 } from './reason-codes.js';
 import { inspectConnect } from './utf8-check.js';
 import type { AuthDecision } from '../security/auth-chain.js';
 import type { AuthRequest } from '../security/auth-types.js';
+import { scramConnect, scramMethodEnabled } from '../security/scram-exchange.js';
+import type { ScramMethod } from '../security/scram.js';
 
 /** Protocol name and level straight from the bytes, before anything else parses them. */
 function readProtocol(frame: Buffer): { name: string; level: number } | null {
@@ -90,14 +92,23 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
   }
   conn.username = packet.username;
 
-  // v5 enhanced authentication: no method is configured, so any method is refused [MQTT-4.12.0-1]
+  // v5 enhanced authentication: the SCRAM methods of auth.scram; any other is refused [MQTT-4.12.0-1]
+  let authMethod: ScramMethod | undefined;
   if (v5 && props.authenticationMethod !== undefined) {
-    refuse(
-      conn,
-      true,
-      RC.BAD_AUTHENTICATION_METHOD,
-      `authentication method ${props.authenticationMethod} is not supported`,
-    );
+    if (!scramMethodEnabled(broker.config, props.authenticationMethod)) {
+      refuse(
+        conn,
+        true,
+        RC.BAD_AUTHENTICATION_METHOD,
+        `authentication method ${props.authenticationMethod} is not supported`,
+      );
+      return;
+    }
+    authMethod = props.authenticationMethod;
+  } else if (v5 && props.authenticationData !== undefined) {
+    // "It is a Protocol Error to include Authentication Data if there is no Authentication Method" (3.1.2.11.10)
+    broker.metrics.protocolErrors++;
+    refuse(conn, true, RC.PROTOCOL_ERROR, 'Authentication Data without an Authentication Method');
     return;
   }
 
@@ -221,7 +232,14 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
     certCommonName: conn.info.certCommonName,
   };
   const accepted: Accepted = { clean: packet.clean !== false, expiry, expiryCapped, will, assigned, serverKeepAlive };
-  broker.authChain.authenticate(request).then(
+  const decided =
+    authMethod === undefined
+      ? broker.authChain.authenticate(request)
+      : scramConnect(conn, authMethod, props.authenticationData, request).then((outcome) => {
+          accepted.auth = { method: authMethod, data: outcome.serverFinal };
+          return outcome.decision;
+        });
+  decided.then(
     (decision) => admit(conn, decision, accepted),
     (err: unknown) => {
       conn.log.error({ err }, 'authentication failed with an internal error');
@@ -238,6 +256,8 @@ interface Accepted {
   will?: { message: ReturnType<typeof createMessage>; delay: number };
   assigned?: string;
   serverKeepAlive?: number;
+  /** Enhanced authentication: the method and the last data, for the CONNACK [MQTT-4.12.0-5]. */
+  auth?: { method: string; data?: Buffer };
 }
 
 /** After authentication: refuse, or open (or resume) the session and send CONNACK. */
@@ -281,6 +301,10 @@ function admit(conn: Connection, decision: AuthDecision, a: Accepted): void {
     if (a.assigned) p.assignedClientIdentifier = a.assigned;
     if (a.serverKeepAlive !== undefined) p.serverKeepAlive = a.serverKeepAlive;
     if (a.expiryCapped) p.sessionExpiryInterval = a.expiry;
+    if (a.auth) {
+      p.authenticationMethod = a.auth.method;
+      if (a.auth.data) p.authenticationData = a.auth.data;
+    }
     connack.properties = p;
     delete (connack as { returnCode?: number }).returnCode;
   }

@@ -8,6 +8,7 @@ import type { Broker } from '../broker.js';
 import type { Delivery, SessionOutput } from '../session/delivery.js';
 import type { Session } from '../session/session.js';
 import type { ConnectionAclRule } from '../security/auth-types.js';
+import { handleAuthFrame, type ScramExchange } from '../security/scram-exchange.js';
 import { remainingExpiry } from '../message.js';
 import { FrameReader, type FrameError, type FrameSink } from './frame-reader.js';
 import { parserSettingsFor, parseWholeFrame, type ParserSettings } from './packet-parser.js';
@@ -50,6 +51,10 @@ export class Connection implements SessionOutput, FrameSink {
   superuser = false;
   /** ACL rules of this connection only (from its authentication, e.g. a JWT claim), evaluated first. */
   connectionAcl?: ConnectionAclRule[];
+  /** The v5 Authentication Method of the CONNECT (enhanced authentication): AUTH packets are only allowed with one. */
+  authMethod?: string;
+  /** The SCRAM exchange waiting for the client's next AUTH (at CONNECT or a re-authentication). */
+  scram: ScramExchange | null = null;
   /** Packets that came after CONNECT while the providers answered: handled once it is accepted. */
   private held: Buffer[] | null = null;
   /** Client's limits towards us (v5 CONNECT properties). */
@@ -175,6 +180,10 @@ export class Connection implements SessionOutput, FrameSink {
     if (this.state === 'closed') return;
     const type = frame[0]! >> 4;
     if (this.state === 'authenticating') {
+      if (type === 15 && this.scram !== null) {
+        handleAuthFrame(this, frame); // the answer to the server's AUTH, before CONNACK
+        return;
+      }
       const held = (this.held ??= []);
       if (held.length >= MAX_HELD_FRAMES) {
         this.broker.metrics.protocolErrors++;
@@ -219,6 +228,10 @@ export class Connection implements SessionOutput, FrameSink {
           break;
         case 15:
           if (!this.v5) throw new PacketError(RC.MALFORMED_PACKET, 'AUTH is not an MQTT 3 packet');
+          if (this.authMethod !== undefined) {
+            handleAuthFrame(this, frame); // re-authentication (MQTT 5.0, 4.12.1)
+            break;
+          }
           this.parseFrame(frame);
           // no enhanced authentication method was accepted at CONNECT, so AUTH is not allowed [MQTT-4.12.0-1]
           throw new PacketError(RC.PROTOCOL_ERROR, 'AUTH without an authentication method');

@@ -61,6 +61,15 @@ export class AuthChain {
     return { result: { outcome: 'deny', reasonCode: RC.NOT_AUTHORIZED, reason: 'not authorized' } };
   }
 
+  /**
+   * A refusal decided outside the providers (SCRAM enhanced authentication, re-authentication):
+   * counted and logged like theirs. `reason` is what the client is told; `logged` what the log says.
+   */
+  deny(req: AuthRequest, provider: string, reasonCode: number, reason: string, logged = reason): AuthDecision {
+    this.refused(req, provider, logged);
+    return { provider, result: { outcome: 'deny', reasonCode, reason } };
+  }
+
   private refused(req: AuthRequest, provider: string | undefined, reason: string): void {
     this.failures++;
     const now = Date.now();

@@ -196,13 +196,13 @@ export class MemoryStorage implements StorageAdapter, SecurityStorage {
   // ----- users, ACL rules, banned clients
 
   saveUser(user: UserRecord): void {
-    this.users.set(user.username, { ...user });
+    this.users.set(user.username, copyUser(user));
   }
   deleteUser(username: string): void {
     this.users.delete(username);
   }
   async loadUsers(): Promise<UserRecord[]> {
-    return [...this.users.values()].sort((a, b) => (a.username < b.username ? -1 : 1)).map((u) => ({ ...u }));
+    return [...this.users.values()].sort((a, b) => (a.username < b.username ? -1 : 1)).map(copyUser);
   }
   saveAcl(rule: AclRecord): void {
     this.acls.set(rule.id, { ...rule });
@@ -240,4 +240,9 @@ export class MemoryStorage implements StorageAdapter, SecurityStorage {
       .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .map((t) => ({ ...t }));
   }
+}
+
+/** A copy that later changes of the caller's object (or its SCRAM credentials) do not reach. */
+function copyUser(user: UserRecord): UserRecord {
+  return user.scram === undefined ? { ...user } : { ...user, scram: structuredClone(user.scram) };
 }

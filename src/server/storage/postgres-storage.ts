@@ -32,8 +32,10 @@ import pg from 'pg';
 import { RobustMQError } from '../../lib/errors.js';
 import {
   checkOneOf,
+  decodeScram,
   decodeWill,
   encodeProperties,
+  encodeScram,
   encodeWill,
   rowToAcl,
   rowToMessage,
@@ -178,6 +180,8 @@ const MIGRATIONS: readonly string[] = [
      expires_at bigint,
      last_used_at bigint
    );`,
+  // 4: SCRAM credentials of users (MQTT 5 enhanced authentication), JSON; NULL for users made before
+  `ALTER TABLE users ADD COLUMN scram text;`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
@@ -661,15 +665,16 @@ class NetEffect {
     if (usersGone.length > 0) await run('DELETE FROM users WHERE username = ANY($1::text[])', [usersGone]);
     if (usersSaved.length > 0) {
       await run(
-        `INSERT INTO users (username, password_hash, superuser, created_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::boolean[], $4::bigint[])
+        `INSERT INTO users (username, password_hash, superuser, created_at, scram)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::boolean[], $4::bigint[], $5::text[])
          ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash,
-           superuser = excluded.superuser, created_at = excluded.created_at`,
+           superuser = excluded.superuser, created_at = excluded.created_at, scram = excluded.scram`,
         [
           usersSaved.map((u) => u.username),
           usersSaved.map((u) => u.passwordHash),
           usersSaved.map((u) => u.superuser),
           usersSaved.map((u) => u.createdAt),
+          usersSaved.map((u) => encodeScram(u.scram)),
         ],
       );
     }
@@ -1274,21 +1279,28 @@ export class PostgresStorage implements StorageAdapter, SecurityStorage {
   // ----- users, ACL rules, banned clients (SecurityStorage)
 
   saveUser(user: UserRecord): void {
-    this.enqueue({ k: 'saveUser', u: { ...user } });
+    // encoded at the flush: later changes of the caller's object must not reach it
+    const u = user.scram === undefined ? { ...user } : { ...user, scram: structuredClone(user.scram) };
+    this.enqueue({ k: 'saveUser', u });
   }
   deleteUser(username: string): void {
     this.enqueue({ k: 'deleteUser', username });
   }
   loadUsers(): Promise<UserRecord[]> {
     return this.read('users', async (p) => {
-      const r = await p.query<{ username: string; password_hash: string; superuser: boolean; created_at: number }>(
-        'SELECT username, password_hash, superuser, created_at FROM users ORDER BY username COLLATE "C"',
-      );
+      const r = await p.query<{
+        username: string;
+        password_hash: string;
+        superuser: boolean;
+        created_at: number;
+        scram: string | null;
+      }>('SELECT username, password_hash, superuser, created_at, scram FROM users ORDER BY username COLLATE "C"');
       return r.rows.map((row) => ({
         username: row.username,
         passwordHash: row.password_hash,
         superuser: row.superuser,
         createdAt: row.created_at,
+        ...(row.scram === null ? {} : { scram: decodeScram(row.scram) }),
       }));
     });
   }

@@ -2,7 +2,7 @@
 // columns and read them back, and the check that keeps a bad enum value out of a group commit.
 import { RobustMQError } from '../../lib/errors.js';
 import type { Message, MessageProperties, QoS } from '../message.js';
-import type { AclRecord, StoredWill } from './storage-adapter.js';
+import type { AclRecord, StoredWill, UserScramCredentials } from './storage-adapter.js';
 
 /** The columns a Message is stored in; `retain` is 0/1 in sqlite and a boolean in postgres. */
 export interface StoredMessageRow {
@@ -112,4 +112,14 @@ export function rowToAcl(r: AclRow): AclRecord {
     permission: r.permission,
     createdAt: r.created_at,
   };
+}
+
+/** A user's SCRAM credentials as JSON text (the users.scram column); null when it has none. */
+export function encodeScram(scram: UserScramCredentials | undefined): string | null {
+  return scram === undefined ? null : JSON.stringify(scram);
+}
+
+export function decodeScram(json: string | null | undefined): UserScramCredentials | undefined {
+  if (json === null || json === undefined) return undefined;
+  return JSON.parse(json) as UserScramCredentials;
 }

@@ -39,8 +39,10 @@ import Database from 'better-sqlite3';
 import { RobustMQError } from '../../lib/errors.js';
 import {
   checkOneOf,
+  decodeScram,
   decodeWill,
   encodeProperties,
+  encodeScram,
   encodeWill,
   rowToAcl,
   rowToMessage,
@@ -213,6 +215,8 @@ const MIGRATIONS: readonly string[] = [
      expires_at INTEGER,
      last_used_at INTEGER
    ) WITHOUT ROWID;`,
+  // 6: SCRAM credentials of users (MQTT 5 enhanced authentication), JSON; NULL for users made before
+  `ALTER TABLE users ADD COLUMN scram TEXT;`,
 ];
 
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
@@ -263,6 +267,7 @@ interface UserRow {
   password_hash: string;
   superuser: number;
   created_at: number;
+  scram: string | null;
 }
 
 interface AdminTokenRow {
@@ -1063,7 +1068,14 @@ export class SqliteStorage implements StorageAdapter, SecurityStorage {
 
   saveUser(u: UserRecord): void {
     if (!this.writable()) return;
-    this.op(OP.saveUser, this.str(u.username), this.str(u.passwordHash), u.superuser ? 1 : 0, u.createdAt);
+    this.op(
+      OP.saveUser,
+      this.str(u.username),
+      this.str(u.passwordHash),
+      u.superuser ? 1 : 0,
+      u.createdAt,
+      this.strOrNull(encodeScram(u.scram)),
+    );
   }
   deleteUser(username: string): void {
     if (!this.writable()) return;
@@ -1076,6 +1088,7 @@ export class SqliteStorage implements StorageAdapter, SecurityStorage {
         passwordHash: r.password_hash,
         superuser: r.superuser !== 0,
         createdAt: r.created_at,
+        ...(r.scram === null ? {} : { scram: decodeScram(r.scram) }),
       })),
     );
   }

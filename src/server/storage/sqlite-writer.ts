@@ -42,7 +42,7 @@ export const OP = {
   trimLog: 13, // topic, partition, before
   saveCursor: 14, // clientId, topic, partition, offset
   retention: 15, // requestId, topic, partition, olderThan, maxBytes
-  saveUser: 16, // username, passwordHash, superuser, createdAt
+  saveUser: 16, // username, passwordHash, superuser, createdAt, scram?
   deleteUser: 17, // username
   saveAcl: 18, // id, principalKind, principal, filter, action, permission, createdAt
   deleteAcl: 19, // id
@@ -183,9 +183,9 @@ function prepare(db: Database.Database) {
        ON CONFLICT (client_id, topic, partition) DO UPDATE SET offset = excluded.offset`,
     ),
     saveUser: db.prepare(
-      `INSERT INTO users (username, password_hash, superuser, created_at) VALUES (?, ?, ?, ?)
+      `INSERT INTO users (username, password_hash, superuser, created_at, scram) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash,
-         superuser = excluded.superuser, created_at = excluded.created_at`,
+         superuser = excluded.superuser, created_at = excluded.created_at, scram = excluded.scram`,
     ),
     deleteUser: db.prepare('DELETE FROM users WHERE username = ?'),
     saveAcl: db.prepare(
@@ -440,8 +440,8 @@ class Writer {
           i += 5;
           break;
         case OP.saveUser:
-          s.saveUser.run(str(i + 1), str(i + 2), num(i + 3), num(i + 4));
-          i += 5;
+          s.saveUser.run(str(i + 1), str(i + 2), num(i + 3), num(i + 4), strOrNull(i + 5));
+          i += 6;
           break;
         case OP.deleteUser:
           s.deleteUser.run(str(i + 1));

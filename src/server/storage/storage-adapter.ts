@@ -89,7 +89,22 @@ export interface UserRecord {
   passwordHash: string;
   superuser: boolean;
   createdAt: number;
+  /**
+   * SCRAM credentials (MQTT 5 enhanced authentication), per mechanism; made from the password when
+   * it is set (src/server/security/scram.ts). Users whose password was set before have none.
+   */
+  scram?: UserScramCredentials;
 }
+
+/** One mechanism's SCRAM credential: base64 salt, StoredKey and ServerKey, and the iteration count. */
+export interface UserScramCredential {
+  salt: string;
+  iterations: number;
+  storedKey: string;
+  serverKey: string;
+}
+
+export type UserScramCredentials = Partial<Record<'SCRAM-SHA-256' | 'SCRAM-SHA-512', UserScramCredential>>;
 
 /** One ACL rule; rules are evaluated by the security layer in `createdAt`, then `id`, order. */
 export interface AclRecord {
