@@ -257,6 +257,28 @@ export const AuthSchema = z
   })
   .strict();
 
+/** Quotas against clients that take more than their share (0 = off for each); see docs/security.md. */
+export const QuotaSchema = z
+  .object({
+    /** Open connections from one IP address; a further socket from it is closed on accept. */
+    max_connections_per_ip: nonNegativeInt.default(0),
+    /** New connections per second on each listener; the excess is closed on accept. */
+    connection_rate: nonNegativeInt.default(0),
+    /** Connections a listener accepts at once after a quiet spell (0 = connection_rate). */
+    connection_burst: nonNegativeInt.default(0),
+    /** PUBLISH packets per second from one client; the excess waits (its socket is not read meanwhile). */
+    messages_per_second: nonNegativeInt.default(0),
+    /** PUBLISHes one client may send at once after a quiet spell (0 = messages_per_second). */
+    messages_burst: nonNegativeInt.default(0),
+    /** Bytes per second read from one client; the excess waits (its socket is not read meanwhile). */
+    bytes_per_second: nonNegativeInt.default(0),
+    /** Bytes one client may send at once after a quiet spell (0 = bytes_per_second). */
+    bytes_burst: nonNegativeInt.default(0),
+    /** A client held back by a quota for this many seconds without a break is disconnected (0 = never). */
+    abuse_disconnect_s: nonNegativeInt.max(86_400).default(0),
+  })
+  .strict();
+
 /** The addresses the MQTT listeners bind. */
 export function mqttBindAddresses(c: Pick<BrokerConfig, 'mqtt'>): string[] {
   return [c.mqtt.bind];
@@ -280,6 +302,7 @@ export const ConfigSchema = z
     topics: TopicsSchema.default(TopicsSchema.parse({})),
     admin: AdminSchema.default(AdminSchema.parse({})),
     auth: AuthSchema.default(AuthSchema.parse({})),
+    quota: QuotaSchema.default(QuotaSchema.parse({})),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -11,6 +11,7 @@ import { adminAuthRequired, anonymousAllowed } from '../lib/config-schema.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { VERSION } from '../lib/version.js';
 import { SysPublisher } from './features/sys-topics.js';
+import { ConnectionQuota } from './features/connection-quota.js';
 import { Hooks } from './hooks.js';
 import { isExpired, type Message } from './message.js';
 import { Metrics } from './metrics.js';
@@ -86,6 +87,8 @@ export class Broker implements MeshHost {
   private readonly mesh?: WorkerMesh;
   /** Reading from every client is held while a link to another worker is congested. */
   ingressHeld = false;
+  /** quota.max_connections_per_ip and quota.connection_rate; undefined when neither is set. */
+  readonly connectionQuota?: ConnectionQuota;
 
   constructor(
     readonly config: BrokerConfig,
@@ -104,6 +107,7 @@ export class Broker implements MeshHost {
     this.dispatcher = new Dispatcher(this.router, this.sessions, config.shared.strategy);
     this.sys = new SysPublisher(this, options.nodeStatus);
     const worker = (this.worker = options.worker);
+    if (ConnectionQuota.enabled(config)) this.connectionQuota = new ConnectionQuota(config, worker?.count ?? 1);
     if (worker) {
       const mesh = new WorkerMesh(this, worker.index, worker.count, worker.meshDir, config.shared.strategy);
       this.mesh = mesh;
@@ -222,6 +226,17 @@ export class Broker implements MeshHost {
       socket.destroy();
       return;
     }
+    const quota = this.connectionQuota;
+    if (quota !== undefined) {
+      const refused = quota.admit(info);
+      if (refused !== null) {
+        // closed before any byte is read, as Mosquitto does for max_connections
+        this.metrics.limitHit(refused);
+        this.metrics.connectionsRefused++;
+        socket.destroy();
+        return;
+      }
+    }
     const conn = new Connection(this, socket, info);
     this.connections.add(conn);
     if (this.ingressHeld) conn.holdIngress(true);
@@ -268,6 +283,8 @@ export class Broker implements MeshHost {
   connectionClosed(conn: Connection, wasConnected: boolean): void {
     if (!this.connections.delete(conn)) return;
     this.metrics.connectionsClosed++;
+    this.connectionQuota?.release(conn.info);
+    conn.quota?.stop();
     if (wasConnected) {
       this.sessions.disconnected(conn);
       this.hooks.emit('client.disconnected', conn);
@@ -374,7 +391,12 @@ export class Broker implements MeshHost {
           this.metrics.limitHit('connect_timeout');
           c.destroy('no CONNECT within connect_timeout_ms');
         }
-      } else if (c.state === 'connected' && c.keepalive > 0 && now - c.lastSeen > c.keepalive * 1500) {
+      } else if (
+        c.state === 'connected' &&
+        c.keepalive > 0 &&
+        now - c.lastSeen > c.keepalive * 1500 &&
+        c.quota?.paused !== true // not read because of its quota: its packets wait in the socket
+      ) {
         c.debug({ clientId: c.clientId, keepalive: c.keepalive }, 'keep alive timeout');
         c.disconnect(RC.KEEP_ALIVE_TIMEOUT, 'keep alive timeout');
       }

@@ -230,6 +230,7 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
     transport: conn.info.transport,
     protocolVersion: conn.protocolVersion,
     certCommonName: conn.info.certCommonName,
+    abandoned: () => conn.state === 'closed',
   };
   const accepted: Accepted = { clean: packet.clean !== false, expiry, expiryCapped, will, assigned, serverKeepAlive };
   const decided =

@@ -18,6 +18,7 @@ import { handleConnectFrame } from './connect-handler.js';
 import { handlePublishFrame, handleAckFrame } from './publish-handler.js';
 import { handleSubscribe, handleUnsubscribe } from './subscribe-handler.js';
 import { handleDisconnect } from './disconnect-handler.js';
+import { ClientQuota } from '../features/client-quota.js';
 
 /** connecting: no CONNECT yet; authenticating: CONNECT read, the auth providers not answered yet. */
 export type ConnectionState = 'connecting' | 'authenticating' | 'connected' | 'closed';
@@ -89,6 +90,8 @@ export class Connection implements SessionOutput, FrameSink {
   private routeWait: Promise<void> | null = null;
   bytesIn = 0;
   bytesOut = 0;
+  /** quota.messages_per_second / bytes_per_second; undefined when neither is set (no cost per packet). */
+  readonly quota?: ClientQuota;
   private childLog?: Logger;
 
   constructor(
@@ -97,6 +100,7 @@ export class Connection implements SessionOutput, FrameSink {
     readonly info: TransportInfo,
   ) {
     this.reader = new FrameReader(broker.config.limits.max_packet_size, this);
+    if (ClientQuota.enabled(broker.config)) this.quota = new ClientQuota(this, broker.config);
     // shared listeners that find the connection on the socket: no closures per connection
     (socket as ConnectionSocket)[CONNECTION] = this;
     socket.on('data', onSocketData);
@@ -123,21 +127,32 @@ export class Connection implements SessionOutput, FrameSink {
       this.readPaused = true;
       this.socket.pause();
     }
+    // a client over its rate quota is not read until its debt is paid
+    if (this.quota !== undefined && this.state !== 'closed') this.quota.charge(chunk.length);
   }
 
   /** @internal socket 'drain' */
   onDrain(): void {
     if (this.readPaused) {
       this.readPaused = false;
-      if (!this.broker.ingressHeld) this.socket.resume();
+      this.resumeReading();
     }
     this.session?.drain();
+  }
+
+  /**
+   * Reading is paused for three reasons, each with its own flag: our writes piling up (readPaused),
+   * a congested link to another worker (broker.ingressHeld) and a rate quota (quota.paused). Each
+   * clears its own flag and calls this, which resumes only when none holds reading any more.
+   */
+  resumeReading(): void {
+    if (!this.readPaused && !this.broker.ingressHeld && this.quota?.paused !== true) this.socket.resume();
   }
 
   /** The broker holds (or releases) reading from every client while a link to another worker is congested. */
   holdIngress(hold: boolean): void {
     if (hold) this.socket.pause();
-    else if (!this.readPaused) this.socket.resume();
+    else this.resumeReading();
   }
 
   /** This connection's logger, made on first use: most connections never log, and a child costs memory. */
@@ -205,6 +220,7 @@ export class Connection implements SessionOutput, FrameSink {
       }
       switch (type) {
         case 3:
+          if (this.quota !== undefined) this.quota.pendingMessages++;
           handlePublishFrame(this, frame);
           break;
         case 4:

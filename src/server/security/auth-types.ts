@@ -15,6 +15,8 @@ export interface AuthRequest {
   protocolVersion: 3 | 4 | 5;
   /** The verified client certificate's subject CN (TLS listeners with client certificates). */
   certCommonName?: string;
+  /** True once the client has gone (closed, timed out): a provider may skip expensive work then. */
+  abandoned?: () => boolean;
 }
 
 /** An ACL rule a provider attaches to one connection (e.g. from a JWT claim): evaluated before the stored rules. */

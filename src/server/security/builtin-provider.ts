@@ -1,13 +1,17 @@
 // The built-in users (robustmq-cli user create): a known username with the right password is let in
 // (as superuser when the user is one), a known username with any other password, or none, is
 // refused with 0x86 whatever else is configured; an unknown username is left to the next provider.
+// Verifications take turns between remote addresses (fair-queue.ts): a password-guessing flood
+// from one place does not hold up clients from elsewhere.
 import { RC } from '../protocol/reason-codes.js';
+import { FairQueue } from './fair-queue.js';
 import { verifyPassword } from './password-hash.js';
 import type { SecurityStore } from './security-store.js';
 import { IGNORE, type AuthProvider, type AuthRequest, type AuthResult } from './auth-types.js';
 
 export class BuiltinProvider implements AuthProvider {
   readonly name = 'builtin';
+  readonly checks = new FairQueue();
 
   constructor(private readonly store: SecurityStore) {}
 
@@ -15,8 +19,14 @@ export class BuiltinProvider implements AuthProvider {
     if (req.username === undefined) return IGNORE;
     const user = this.store.user(req.username);
     if (!user) return IGNORE;
-    if (req.password !== undefined && (await verifyPassword(req.password, user.passwordHash))) {
-      return { outcome: 'allow', superuser: user.superuser };
+    const password = req.password;
+    if (password !== undefined) {
+      const ok = await this.checks.run(
+        req.remoteAddress,
+        () => verifyPassword(password, user.passwordHash),
+        req.abandoned,
+      );
+      if (ok === true) return { outcome: 'allow', superuser: user.superuser };
     }
     return { outcome: 'deny', reasonCode: RC.BAD_USER_NAME_OR_PASSWORD, reason: 'bad username or password' };
   }
