@@ -147,6 +147,27 @@ export interface CreateUserRequest {
   superuser?: boolean;
 }
 
+/** A user brought in with its password hash (robustmq-cli user import). */
+export interface ImportedUser {
+  username: string;
+  /** $7$ (PBKDF2-SHA512) or $6$ (salted SHA-512) as mosquitto_passwd writes them, or scrypt$. */
+  passwordHash: string;
+  superuser?: boolean;
+}
+
+export interface ImportUsersRequest {
+  users: ImportedUser[];
+  /** Replace the hash of users that exist already; else they are skipped. */
+  overwrite?: boolean;
+}
+
+export interface ImportUsersResult {
+  created: number;
+  updated: number;
+  /** Users that existed already and were left as they are. */
+  skipped: string[];
+}
+
 export interface UserFilter {
   /** Users whose name contains this text. */
   username?: string;
@@ -452,6 +473,12 @@ export interface AdminApi {
   deleteUser(username: string): Promise<void>;
   /** RMQ_ERR_USER_NOT_FOUND when there is none of that name. */
   setUserPassword(username: string, password: string): Promise<void>;
+  /**
+   * Users with their password hashes as they are (at most 10000 per call). Every user is checked
+   * before any is written: RMQ_ERR_INVALID_ARGUMENT for a bad username, a hash that is not $7$, $6$
+   * or scrypt$, or a username given twice.
+   */
+  importUsers(request: ImportUsersRequest): Promise<ImportUsersResult>;
   /** Appends a rule (evaluated last). RMQ_ERR_TOPIC_INVALID for a bad filter. */
   createAcl(request: CreateAclRequest): Promise<AclRule>;
   /** In evaluation order. */

@@ -22,6 +22,8 @@ import type {
   CreateTokenRequest,
   CreateTopicRequest,
   CreateUserRequest,
+  ImportUsersRequest,
+  ImportUsersResult,
   CreatedToken,
   MessagePage,
   Page,
@@ -214,6 +216,13 @@ export class AdminGrpcClient implements AdminApi {
 
   async setUserPassword(username: string, password: string): Promise<void> {
     await this.call<unknown>('setUserPassword', { username, password });
+  }
+
+  importUsers(request: ImportUsersRequest): Promise<ImportUsersResult> {
+    return this.call<ImportUsersResult>('importUsers', {
+      users: request.users.map((u) => ({ ...u, superuser: u.superuser ?? false })),
+      overwrite: request.overwrite ?? false,
+    });
   }
 
   createAcl(request: CreateAclRequest): Promise<AclRule> {

@@ -44,23 +44,22 @@ function redact(key: string, value: ConfigValue): ConfigValue {
 /** Every key of `config`, in schema order, as the admin API shows it (secrets redacted; an empty one stays empty). */
 export function configEntries(config: BrokerConfig): ConfigEntry[] {
   const out: ConfigEntry[] = [];
-  for (const [section, keys] of Object.entries(config as unknown as Record<string, Record<string, ConfigValue>>)) {
-    pushEntries(out, section, keys);
+  const walk = (prefix: string, keys: Record<string, unknown>, secret: boolean): void => {
+    for (const [name, value] of Object.entries(keys)) {
+      const key = `${prefix}.${name}`;
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        // a sub-section ([auth.jwt]) is shown key by key; every HTTP header may carry a credential
+        walk(key, value as Record<string, unknown>, secret || name === 'headers');
+        continue;
+      }
+      const shown = secret ? redact('secret', value as ConfigValue) : redact(key, value as ConfigValue);
+      out.push({ key, value: shown, runtime: Object.hasOwn(RUNTIME_CONFIG_KEYS, key) });
+    }
+  };
+  for (const [section, keys] of Object.entries(config as unknown as Record<string, Record<string, unknown>>)) {
+    walk(section, keys, false);
   }
   return out;
-}
-
-/** The keys of one section; a nested table (e.g. [auth.scram]) gives section.table.key entries. */
-function pushEntries(out: ConfigEntry[], prefix: string, keys: Record<string, unknown>): void {
-  for (const [name, value] of Object.entries(keys)) {
-    const key = `${prefix}.${name}`;
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      pushEntries(out, key, value as Record<string, unknown>);
-      continue;
-    }
-    const v = value as ConfigValue;
-    out.push({ key, value: redact(key, v), runtime: Object.hasOwn(RUNTIME_CONFIG_KEYS, key) });
-  }
 }
 
 /** One key's entry; RMQ_ERR_CONFIG_KEY when there is no such key. */

@@ -219,7 +219,87 @@ export function adminAuthRequired(admin: z.infer<typeof AdminSchema>): boolean {
 }
 
 /** auth.providers: the authentication providers a CONNECT is asked of, in order. */
-export const AUTH_PROVIDERS = ['builtin'] as const;
+export const AUTH_PROVIDERS = ['builtin', 'password_file', 'jwt', 'http'] as const;
+
+/** [auth.password_file]: a Mosquitto password file (mosquitto_passwd). */
+export const PasswordFileAuthSchema = z
+  .object({
+    /** The file: `username:hash` lines ($7$, $6$ or scrypt$ hashes); read again when it changes. */
+    path: z.string().min(1, { message: 'must name the password file' }),
+  })
+  .strict();
+
+/** [auth.jwt]: a JSON Web Token in the CONNECT password (or username). */
+export const JwtAuthSchema = z
+  .object({
+    /** Which CONNECT field carries the token. */
+    from: z.enum(['password', 'username']).default('password'),
+    algorithm: z.enum(['HS256', 'RS256', 'ES256']),
+    /** HS256: the shared secret (or secret_file). */
+    secret: z.string().min(1).optional(),
+    /** HS256: a file holding the shared secret (one trailing newline is dropped). */
+    secret_file: z.string().min(1).optional(),
+    /** RS256 / ES256: the PEM file of the public key (SPKI) or certificate. */
+    public_key_file: z.string().min(1).optional(),
+    /** Claims that must equal these values; ${clientid} and ${username} are the client's. */
+    verify_claims: z.record(z.string(), z.string()).default({}),
+    /** The claim holding ACL rules for the connection (EMQX's formats). */
+    acl_claim: z.string().min(1).default('acl'),
+    /** The claim that makes the client a superuser when it is true. */
+    superuser_claim: z.string().min(1).default('is_superuser'),
+  })
+  .strict()
+  .superRefine((j, ctx) => {
+    if (j.algorithm === 'HS256') {
+      if ((j.secret === undefined) === (j.secret_file === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['secret'],
+          message: 'HS256 needs the shared secret: set auth.jwt.secret or auth.jwt.secret_file (one of them)',
+        });
+      }
+      if (j.public_key_file !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['public_key_file'], message: 'is for RS256 and ES256, not HS256' });
+      }
+    } else {
+      if (j.public_key_file === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['public_key_file'],
+          message: `${j.algorithm} needs the public key: set auth.jwt.public_key_file to a PEM file`,
+        });
+      }
+      if (j.secret !== undefined || j.secret_file !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['secret'], message: `is for HS256, not ${j.algorithm}` });
+      }
+    }
+  });
+
+/** [auth.http]: an HTTP service that answers allow, deny or ignore. */
+export const HttpAuthSchema = z
+  .object({
+    url: z.string().refine((u) => /^https?:\/\/[^/]/.test(u), { message: 'must be an http:// or https:// URL' }),
+    method: z.enum(['post', 'get']).default('post'),
+    /** The JSON body (POST) or query parameters (GET); values may hold ${clientid}, ${username}, ${password}, ${peerhost}. */
+    body: z.record(z.string(), z.string()).default({
+      clientid: '${clientid}',
+      username: '${username}',
+      password: '${password}',
+      peerhost: '${peerhost}',
+    }),
+    headers: z.record(z.string(), z.string()).default({}),
+    timeout_ms: z.number().int().min(1).max(60_000).default(5000),
+    /** How long an allow answer is reused for the same client id, username, password and address (0 = never). */
+    cache_ttl_ms: nonNegativeInt.max(86_400_000).default(0),
+  })
+  .strict();
+
+/** What to set when auth.providers names a provider whose section is missing. */
+const PROVIDER_SETTINGS: Record<string, string> = {
+  password_file: 'set auth.password_file.path (a [auth.password_file] section with path = "/etc/mosquitto/passwd")',
+  jwt: 'set auth.jwt.algorithm and its key (a [auth.jwt] section with algorithm = "HS256" and secret_file, or RS256/ES256 and public_key_file)',
+  http: 'set auth.http.url (a [auth.http] section with url = "http://127.0.0.1:8080/mqtt/auth")',
+};
 
 /** auth.scram.algorithms: the SCRAM mechanisms (MQTT 5 Authentication Method names) a client may use. */
 export const SCRAM_ALGORITHMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
@@ -254,8 +334,21 @@ export const AuthSchema = z
       .default(['builtin'])
       .refine((list) => new Set(list).size === list.length, { message: 'lists a provider twice' }),
     scram: ScramSchema.default(ScramSchema.parse({})),
+    password_file: PasswordFileAuthSchema.optional(),
+    jwt: JwtAuthSchema.optional(),
+    http: HttpAuthSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((a, ctx) => {
+    for (const name of a.providers) {
+      if (name === 'builtin' || a[name] !== undefined) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: `auth.providers lists "${name}" but its settings are missing: ${PROVIDER_SETTINGS[name]}`,
+      });
+    }
+  });
 
 /** Quotas against clients that take more than their share (0 = off for each); see docs/security.md. */
 export const QuotaSchema = z
@@ -335,7 +428,9 @@ export const ConfigSchema = z
   });
 
 export type BrokerConfig = z.infer<typeof ConfigSchema>;
-export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type DeepPartial<T> = {
+  [K in keyof T]?: NonNullable<T[K]> extends object ? DeepPartial<NonNullable<T[K]>> : T[K];
+};
 export type BrokerConfigInput = DeepPartial<BrokerConfig>;
 
 export const DEFAULT_CONFIG: BrokerConfig = ConfigSchema.parse({});

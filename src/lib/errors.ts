@@ -32,6 +32,7 @@ export const ErrorCodes = {
     'the broker refused an MQTT request of the CLI (its CONNACK, PUBACK, PUBREC or SUBACK reason code)',
   RMQ_ERR_UNAUTHORIZED: 'the admin call carries no valid admin token',
   RMQ_ERR_TOKEN_NOT_FOUND: 'no admin token with this id exists',
+  RMQ_ERR_AUTH_PROVIDER: 'an authentication provider cannot start: its file or key cannot be read',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -59,6 +59,25 @@ describe('config-runtime', () => {
     assert.equal(configEntry(config, 'node.name').value, 'robustmq-node-1');
   });
 
+  it('shows a sub-section ([auth.http]) key by key, its secrets and every header redacted', () => {
+    const config = loadConfig({
+      overrides: {
+        auth: {
+          providers: ['http', 'jwt'],
+          http: { url: 'http://127.0.0.1:9/auth', headers: { 'x-api-key': 'k-secret' } },
+          jwt: { algorithm: 'HS256', secret: 'jwt-secret' },
+        },
+      },
+    });
+    assert.equal(configEntry(config, 'auth.http.url').value, 'http://127.0.0.1:9/auth');
+    assert.equal(configEntry(config, 'auth.http.headers.x-api-key').value, '***');
+    assert.equal(configEntry(config, 'auth.http.body.clientid').value, '${clientid}');
+    assert.equal(configEntry(config, 'auth.jwt.secret').value, '***');
+    assert.equal(configEntry(config, 'auth.jwt.algorithm').value, 'HS256');
+    const all = JSON.stringify(configEntries(config));
+    assert.ok(!all.includes('k-secret') && !all.includes('jwt-secret'));
+  });
+
   it('reads the text as the key type and checks it with the schema', () => {
     const c = structuredClone(DEFAULT_CONFIG);
     assert.equal(checkConfigChange(c, 'limits.max_connections', '5'), 5);

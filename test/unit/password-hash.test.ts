@@ -65,4 +65,46 @@ describe('password hashes', () => {
       assert.equal(await verifyPassword('x', bad), false, bad);
     }
   });
+
+  // written by mosquitto_passwd 2.0.11 (Debian 12): `-b` (the default, sha512-pbkdf2) and `-H sha512`
+  const PBKDF2_WONDERLAND =
+    '$7$101$6PUodjPyuyD2zCjc$XVTsMmeP98EkvsolPDo07tHaFAt7sMyWLFxClDI4oV0RKiAyPTst/K9t+FL9TKrYX6uEom8/EJQFNlOp4g0/qA==';
+  const PBKDF2_UMLAUT =
+    '$7$101$8ZyfO4kcXH8xui0y$/kbg2y5xngGIPO833qhkJHZkhg8198vulmAjLtxtui42GptlqGDLVyBxWHNBTXVoBjPhGQ6XGVeiSJrGlCfFzQ==';
+  const SHA512_SECRET6 =
+    '$6$JaS2CBdgPa/G8VYv$PQ/nuR8+bgnyizv7Rrx+4IQph7QeHVdtIIMjaCEaXzbqsyIL+7b+n2l3bLCjV2kekD1zWHtapOcsUKfWbZBAdQ==';
+
+  it('verifies Mosquitto $7$ (PBKDF2-SHA512) hashes', async () => {
+    assert.ok(isPasswordHash(PBKDF2_WONDERLAND));
+    assert.equal(await verifyPassword('wonderland', PBKDF2_WONDERLAND), true);
+    assert.equal(await verifyPassword('Wonderland', PBKDF2_WONDERLAND), false);
+    assert.equal(await verifyPassword('pässword', PBKDF2_UMLAUT), true);
+    assert.equal(await verifyPassword(Buffer.from('pässword', 'latin1'), PBKDF2_UMLAUT), false);
+  });
+
+  it('verifies Mosquitto $6$ (salted SHA-512) hashes', async () => {
+    assert.ok(isPasswordHash(SHA512_SECRET6));
+    assert.equal(await verifyPassword('secret6', SHA512_SECRET6), true);
+    assert.equal(await verifyPassword('secret7', SHA512_SECRET6), false);
+    assert.equal(await verifyPassword('', SHA512_SECRET6), false);
+  });
+
+  it('Mosquitto hashes it cannot read, or too costly, never match', async () => {
+    const [, , , salt, key] = PBKDF2_WONDERLAND.split('$');
+    for (const bad of [
+      `$7$0$${salt}$${key}`, // no iterations
+      `$7$2000000$${salt}$${key}`, // iterations above the limit
+      `$7$abc$${salt}$${key}`,
+      `$7$101$$${key}`, // no salt
+      `$7$101$${salt}$AAAA`, // a key too short
+      `$7$101$${salt}$${key}$x`,
+      `$6$${salt}`,
+      `$6$not base64!$${key}`,
+      `$5$${salt}$${key}`,
+      `7$101$${salt}$${key}`,
+    ]) {
+      assert.equal(isPasswordHash(bad), false, bad);
+      assert.equal(await verifyPassword('wonderland', bad), false, bad);
+    }
+  });
 });

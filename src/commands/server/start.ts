@@ -70,6 +70,11 @@ export default class ServerStart extends Command {
         const single = new Broker(config);
         broker = single;
         await single.start();
+        // SIGHUP: the auth providers read their files again (password file, JWT key)
+        process.on('SIGHUP', () => {
+          single.log.info('SIGHUP: reloading the authentication files');
+          void single.authChain.reload();
+        });
       }
     } catch (err) {
       if (isRobustMQError(err)) this.fail(`${err.code}: ${err.message}`);

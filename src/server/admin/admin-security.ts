@@ -12,6 +12,8 @@ import type {
   CreateAclRequest,
   CreateBanRequest,
   CreateUserRequest,
+  ImportUsersRequest,
+  ImportUsersResult,
   Page,
   UserFilter,
   UserInfo,
@@ -26,7 +28,7 @@ import {
   checkPassword,
   checkUsername,
 } from '../../lib/security-rules.js';
-import { hashPassword } from '../security/password-hash.js';
+import { hashPassword, isPasswordHash } from '../security/password-hash.js';
 import { scramCredentialsFor } from '../security/scram.js';
 import type { SecurityStore } from '../security/security-store.js';
 import type { AclRecord, BanRecord, UserRecord } from '../storage/storage-adapter.js';
@@ -42,6 +44,9 @@ function oneOf<T extends string>(what: string, value: string, allowed: readonly 
   }
   return value as T;
 }
+
+/** Users one importUsers call takes at most (a mosquitto_passwd line is some 130 bytes). */
+const MAX_IMPORTED_USERS = 10_000;
 
 const userInfo = (u: UserRecord): UserInfo => ({
   username: u.username,
@@ -119,6 +124,46 @@ export class AdminSecurity {
     const user = this.existing(username);
     this.store.apply({ op: 'putUser', user: { ...user, passwordHash, scram } });
     await this.store.flush();
+  }
+
+  async importUsers(request: ImportUsersRequest): Promise<ImportUsersResult> {
+    const users = request.users ?? [];
+    if (users.length > MAX_IMPORTED_USERS) {
+      throw invalid(`at most ${MAX_IMPORTED_USERS} users per import; got ${users.length}`);
+    }
+    const seen = new Set<string>();
+    users.forEach((u, i) => {
+      try {
+        checkUsername(u.username);
+      } catch (err) {
+        throw invalid(`user ${i + 1}: ${(err as Error).message}`);
+      }
+      if (seen.has(u.username)) throw invalid(`user "${u.username}" is given twice`);
+      seen.add(u.username);
+      // the hash itself is never put in a message
+      if (typeof u.passwordHash !== 'string' || !isPasswordHash(u.passwordHash)) {
+        throw invalid(`user "${u.username}": the password hash is not a $7$, $6$ or scrypt$ hash`);
+      }
+    });
+    const result: ImportUsersResult = { created: 0, updated: 0, skipped: [] };
+    for (const u of users) {
+      const existing = this.store.user(u.username);
+      if (existing && !request.overwrite) {
+        result.skipped.push(u.username);
+        continue;
+      }
+      const user: UserRecord = {
+        username: u.username,
+        passwordHash: u.passwordHash,
+        superuser: u.superuser === true,
+        createdAt: existing?.createdAt ?? this.now(),
+      };
+      this.store.apply({ op: 'putUser', user });
+      if (existing) result.updated++;
+      else result.created++;
+    }
+    await this.store.flush();
+    return result;
   }
 
   async createAcl(request: CreateAclRequest): Promise<AclRule> {

@@ -19,6 +19,8 @@ import type {
   CreateTokenRequest,
   CreateTopicRequest,
   CreateUserRequest,
+  ImportUsersRequest,
+  ImportUsersResult,
   CreatedToken,
   MessagePage,
   Page,
@@ -228,6 +230,10 @@ export class AdminService implements AdminApi {
   }
   setUserPassword(username: string, password: string): Promise<void> {
     return this.security.setUserPassword(username, password);
+  }
+
+  importUsers(request: ImportUsersRequest): Promise<ImportUsersResult> {
+    return this.security.importUsers(request);
   }
   createAcl(request: CreateAclRequest): Promise<AclRule> {
     return this.security.createAcl(request);

@@ -12,6 +12,7 @@ import type {
   CreateAclRequest,
   CreateTokenRequest,
   CreateUserRequest,
+  ImportUsersRequest,
   ReadMessagesRequest,
   RetainedFilter,
   SessionFilter,
@@ -134,6 +135,7 @@ export class AdminGrpcServer {
         await api.setUserPassword(req.username, req.password);
         return {};
       }),
+      ImportUsers: this.unary('ImportUsers', (req: ImportUsersRequest) => api.importUsers(req)),
       CreateAcl: this.unary('CreateAcl', (req: CreateAclRequest) => api.createAcl(req)),
       ListAcls: this.unary('ListAcls', async (req: AclFilter) => {
         const page = await api.listAcls(req);

@@ -423,6 +423,44 @@ export const createUser = {
   response: { 201: userInfo, ...errors },
 } as const;
 
+export const importUsers = {
+  summary:
+    'Import users with their password hashes as they are ($7$ and $6$ as mosquitto_passwd writes them, or scrypt$); every user is checked before any is written.',
+  tags: ['users'],
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['users'],
+    properties: {
+      users: {
+        type: 'array',
+        maxItems: 10000,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['username', 'passwordHash'],
+          properties: {
+            username: { ...mqttString, description: 'Non-empty UTF-8, no U+0000, at most 65535 bytes.' },
+            passwordHash: { ...mqttString, description: '$7$..., $6$... or scrypt$...' },
+            superuser: { type: 'boolean' },
+          },
+        },
+      },
+      overwrite: {
+        type: 'boolean',
+        description: 'Replace the hash of users that exist already; else they are skipped.',
+      },
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: { created: int, updated: int, skipped: { type: 'array', items: str } },
+    },
+    ...errors,
+  },
+} as const;
+
 export const listUsers = {
   summary: 'Users in username order, paged.',
   tags: ['users'],

@@ -7,7 +7,14 @@
 import swagger from '@fastify/swagger';
 import { hostPort } from '../../lib/host-port.js';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import type { AdminApi, BanKind, CreateAclRequest, CreateBanRequest, CreateUserRequest } from '../../lib/admin-api.js';
+import type {
+  AdminApi,
+  BanKind,
+  CreateAclRequest,
+  CreateBanRequest,
+  CreateUserRequest,
+  ImportUsersRequest,
+} from '../../lib/admin-api.js';
 import type { TLSSocket } from 'node:tls';
 import type { AdminAuth } from './admin-auth.js';
 import type { AdminTls } from './admin-tls.js';
@@ -154,6 +161,9 @@ export class RestServer {
     const api = this.api;
     app.post<{ Body: CreateUserRequest }>('/api/v1/users', { schema: S.createUser }, async (req, reply) =>
       reply.status(201).send(await api.createUser(req.body)),
+    );
+    app.post<{ Body: ImportUsersRequest }>('/api/v1/users/import', { schema: S.importUsers }, async (req) =>
+      api.importUsers(req.body),
     );
     app.get<{ Querystring: { username?: string; limit?: number; page_token?: string } }>(
       '/api/v1/users',

@@ -37,6 +37,11 @@ export class AuthChain {
     for (const p of this.providers) await p.stop?.().catch(() => {});
   }
 
+  /** Asks every provider that reads files to read them again. */
+  async reload(): Promise<void> {
+    for (const p of this.providers) await p.reload?.();
+  }
+
   async authenticate(req: AuthRequest): Promise<AuthDecision> {
     for (const provider of this.providers) {
       let result: AuthResult;

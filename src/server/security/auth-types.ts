@@ -46,6 +46,8 @@ export interface AuthProvider {
   /** Connects to what the provider needs (a database, ...) before the broker listens. */
   start?(): Promise<void>;
   stop?(): Promise<void>;
+  /** Reads its files again (SIGHUP): a provider whose users or keys live in files. */
+  reload?(): Promise<void>;
 }
 
 export const IGNORE: AuthResult = { outcome: 'ignore' };

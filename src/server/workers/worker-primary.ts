@@ -18,6 +18,8 @@ import type {
   CreateAclRequest,
   CreateBanRequest,
   CreateUserRequest,
+  ImportUsersRequest,
+  ImportUsersResult,
   UserFilter,
   UserInfo,
   AdminTokenInfo,
@@ -481,6 +483,10 @@ export class WorkerPrimary implements AdminApi {
   }
   setUserPassword(username: string, password: string): Promise<void> {
     return this.security.setUserPassword(username, password);
+  }
+
+  importUsers(request: ImportUsersRequest): Promise<ImportUsersResult> {
+    return this.security.importUsers(request);
   }
   createAcl(request: CreateAclRequest): Promise<AclRule> {
     return this.security.createAcl(request);
