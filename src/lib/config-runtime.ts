@@ -44,11 +44,20 @@ function redact(key: string, value: ConfigValue): ConfigValue {
 /** Every key of `config`, in schema order, as the admin API shows it (secrets redacted; an empty one stays empty). */
 export function configEntries(config: BrokerConfig): ConfigEntry[] {
   const out: ConfigEntry[] = [];
-  for (const [section, keys] of Object.entries(config as unknown as Record<string, Record<string, ConfigValue>>)) {
+  const add = (prefix: string, keys: Record<string, unknown>) => {
     for (const [name, value] of Object.entries(keys)) {
-      const key = `${section}.${name}`;
-      out.push({ key, value: redact(key, value), runtime: Object.hasOwn(RUNTIME_CONFIG_KEYS, key) });
+      const key = `${prefix}.${name}`;
+      // a nested table (auth.postgres) is listed key by key, so that its password is redacted too
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        add(key, value as Record<string, unknown>);
+        continue;
+      }
+      if (value === undefined) continue;
+      out.push({ key, value: redact(key, value as ConfigValue), runtime: Object.hasOwn(RUNTIME_CONFIG_KEYS, key) });
     }
+  };
+  for (const [section, keys] of Object.entries(config as unknown as Record<string, Record<string, unknown>>)) {
+    add(section, keys);
   }
   return out;
 }

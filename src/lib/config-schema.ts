@@ -2,6 +2,7 @@
 // docs/configuration.md documents the same keys; keep both in step.
 import { z } from 'zod';
 import { validateTopicFilter } from './topic.js';
+import { AuthMysqlSchema, AuthPostgresSchema, AuthRedisSchema } from './config-schema-auth-db.js';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().min(1);
@@ -219,7 +220,10 @@ export function adminAuthRequired(admin: z.infer<typeof AdminSchema>): boolean {
 }
 
 /** auth.providers: the authentication providers a CONNECT is asked of, in order. */
-export const AUTH_PROVIDERS = ['builtin'] as const;
+export const AUTH_PROVIDERS = ['builtin', 'postgres', 'mysql', 'redis'] as const;
+
+/** Providers that need their own table ([auth.<name>]) when auth.providers lists them. */
+const CONFIGURED_AUTH_PROVIDERS = ['postgres', 'mysql', 'redis'] as const;
 
 export const AuthSchema = z
   .object({
@@ -239,8 +243,23 @@ export const AuthSchema = z
       .array(z.enum(AUTH_PROVIDERS))
       .default(['builtin'])
       .refine((list) => new Set(list).size === list.length, { message: 'lists a provider twice' }),
+    /** The database authentication providers (docs/security.md): present only when configured. */
+    postgres: AuthPostgresSchema.optional(),
+    mysql: AuthMysqlSchema.optional(),
+    redis: AuthRedisSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((a, ctx) => {
+    for (const name of CONFIGURED_AUTH_PROVIDERS) {
+      if (a.providers.includes(name) && a[name] === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `is missing: auth.providers lists "${name}", so add an [auth.${name}] table saying where its users are (see docs/security.md), or remove "${name}" from auth.providers`,
+        });
+      }
+    }
+  });
 
 /** The addresses the MQTT listeners bind. */
 export function mqttBindAddresses(c: Pick<BrokerConfig, 'mqtt'>): string[] {
@@ -297,7 +316,9 @@ export const ConfigSchema = z
   });
 
 export type BrokerConfig = z.infer<typeof ConfigSchema>;
-export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type DeepPartial<T> = {
+  [K in keyof T]?: NonNullable<T[K]> extends object ? DeepPartial<NonNullable<T[K]>> : T[K];
+};
 export type BrokerConfigInput = DeepPartial<BrokerConfig>;
 
 export const DEFAULT_CONFIG: BrokerConfig = ConfigSchema.parse({});
