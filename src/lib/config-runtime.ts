@@ -52,6 +52,7 @@ export function configEntries(config: BrokerConfig): ConfigEntry[] {
         walk(key, value as Record<string, unknown>, secret || name === 'headers');
         continue;
       }
+      if (value === undefined) continue; // an optional table's unset key
       const shown = secret ? redact('secret', value as ConfigValue) : redact(key, value as ConfigValue);
       out.push({ key, value: shown, runtime: Object.hasOwn(RUNTIME_CONFIG_KEYS, key) });
     }

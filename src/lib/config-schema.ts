@@ -2,6 +2,7 @@
 // docs/configuration.md documents the same keys; keep both in step.
 import { z } from 'zod';
 import { validateTopicFilter } from './topic.js';
+import { AuthMysqlSchema, AuthPostgresSchema, AuthRedisSchema } from './config-schema-auth-db.js';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().min(1);
@@ -219,7 +220,7 @@ export function adminAuthRequired(admin: z.infer<typeof AdminSchema>): boolean {
 }
 
 /** auth.providers: the authentication providers a CONNECT is asked of, in order. */
-export const AUTH_PROVIDERS = ['builtin', 'password_file', 'jwt', 'http'] as const;
+export const AUTH_PROVIDERS = ['builtin', 'password_file', 'jwt', 'http', 'postgres', 'mysql', 'redis'] as const;
 
 /** [auth.password_file]: a Mosquitto password file (mosquitto_passwd). */
 export const PasswordFileAuthSchema = z
@@ -337,6 +338,10 @@ export const AuthSchema = z
     password_file: PasswordFileAuthSchema.optional(),
     jwt: JwtAuthSchema.optional(),
     http: HttpAuthSchema.optional(),
+    /** The database authentication providers (docs/security.md): present only when configured. */
+    postgres: AuthPostgresSchema.optional(),
+    mysql: AuthMysqlSchema.optional(),
+    redis: AuthRedisSchema.optional(),
   })
   .strict()
   .superRefine((a, ctx) => {
@@ -345,7 +350,10 @@ export const AuthSchema = z
       ctx.addIssue({
         code: 'custom',
         path: [name],
-        message: `auth.providers lists "${name}" but its settings are missing: ${PROVIDER_SETTINGS[name]}`,
+        message:
+          PROVIDER_SETTINGS[name] !== undefined
+            ? `auth.providers lists "${name}" but its settings are missing: ${PROVIDER_SETTINGS[name]}`
+            : `is missing: auth.providers lists "${name}", so add an [auth.${name}] table saying where its users are (see docs/security.md), or remove "${name}" from auth.providers`,
       });
     }
   });

@@ -37,6 +37,9 @@ export interface PostgresServer {
   createDatabase(): Promise<string>;
   /** A connected client on `database`; the caller ends it. */
   connect(database: string): Promise<pg.Client>;
+  /** Takes the server down, keeping its data (an outage); resume() brings it back on the same port. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -178,7 +181,8 @@ export async function startPostgres(): Promise<PostgresServer> {
     onExit();
     throw err;
   }
-  const adminClient = admin;
+  let adminClient = admin;
+  let paused = false;
 
   const url = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
   return {
@@ -195,6 +199,19 @@ export async function startPostgres(): Promise<PostgresServer> {
       const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database });
       await c.connect();
       return c;
+    },
+    async pause() {
+      if (paused || stopped) return;
+      paused = true;
+      await adminClient.end().catch(() => {});
+      await exec('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop'], 90_000);
+    },
+    async resume() {
+      if (!paused || stopped) return;
+      await exec('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '60', 'start'], 90_000);
+      adminClient = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+      await adminClient.connect();
+      paused = false;
     },
     async stop() {
       if (stopped) return;
