@@ -177,19 +177,23 @@ export interface UserFilter {
 
 export type AclPermission = 'allow' | 'deny';
 export type AclAction = 'publish' | 'subscribe' | 'all';
-/** Whom a rule applies to: one username, one client id, or every client. */
-export type AclPrincipalKind = 'user' | 'client' | 'all';
+/** Whom a rule applies to: one username, one client id, the clients of an IP address / CIDR range, or every client. */
+export type AclPrincipalKind = 'user' | 'client' | 'ip' | 'all';
 
 /** One ACL rule. Rules are kept in evaluation order: the order they were created in. */
 export interface AclRule {
   id: string;
   principalKind: AclPrincipalKind;
-  /** The username or client id; '' when principalKind is 'all'. */
+  /** The username, client id, or IP address / CIDR range; '' when principalKind is 'all'. */
   principal: string;
-  /** Topic filter; may hold the placeholders ${username} and ${clientid}. */
+  /** Topic filter; may hold the placeholders ${username} and ${clientid}; `eq <filter>` matches that filter only. */
   filter: string;
   action: AclAction;
   permission: AclPermission;
+  /** The QoS levels the rule applies to; absent = any. */
+  qos?: number[];
+  /** Only PUBLISHes with (true) or without (false) RETAIN; absent = any. */
+  retain?: boolean;
   createdAtMs: number;
 }
 
@@ -200,6 +204,10 @@ export interface CreateAclRequest {
   filter: string;
   action: AclAction;
   permission: AclPermission;
+  /** The QoS levels the rule applies to (0, 1, 2); absent = any. */
+  qos?: number[];
+  /** Only PUBLISHes with (true) or without (false) RETAIN (not with action 'subscribe'); absent = any. */
+  retain?: boolean;
 }
 
 export interface AclFilter {
@@ -211,9 +219,9 @@ export interface AclFilter {
   pageToken?: string;
 }
 
-export type BanKind = 'clientid' | 'username' | 'ip';
+export type BanKind = 'clientid' | 'username' | 'ip' | 'regex';
 
-/** A banned client id, username, or IP address / CIDR range. */
+/** A banned client id, username, IP address / CIDR range, or regular expression (over client ids and usernames). */
 export interface BanInfo {
   kind: BanKind;
   value: string;

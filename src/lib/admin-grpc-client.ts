@@ -225,8 +225,8 @@ export class AdminGrpcClient implements AdminApi {
     });
   }
 
-  createAcl(request: CreateAclRequest): Promise<AclRule> {
-    return this.call<AclRule>('createAcl', { ...request, principal: request.principal ?? '' });
+  async createAcl(request: CreateAclRequest): Promise<AclRule> {
+    return fromWireAcl(await this.call<AclRule>('createAcl', { ...request, principal: request.principal ?? '' }));
   }
 
   async listAcls(filter: AclFilter = {}): Promise<Page<AclRule>> {
@@ -236,7 +236,7 @@ export class AdminGrpcClient implements AdminApi {
       limit: filter.limit ?? 0,
       pageToken: filter.pageToken ?? '',
     });
-    return { items: res.rules, nextPageToken: res.nextPageToken, total: res.total };
+    return { items: res.rules.map(fromWireAcl), nextPageToken: res.nextPageToken, total: res.total };
   }
 
   async deleteAcl(id: string): Promise<void> {
@@ -346,4 +346,12 @@ export class AdminGrpcClient implements AdminApi {
     const code = typeof sent === 'string' && sent in ErrorCodes ? (sent as ErrorCode) : 'RMQ_ERR_ADMIN';
     return new RobustMQError(code, err.details || err.message, { cause: err });
   }
+}
+
+/** An AclRule as the wire gives it (qos [] and retain null when absent) as the AdminApi says it. */
+function fromWireAcl(r: AclRule): AclRule {
+  const rule = { ...r };
+  if (!rule.qos || rule.qos.length === 0) delete rule.qos;
+  if (rule.retain === null || rule.retain === undefined) delete rule.retain;
+  return rule;
 }

@@ -380,6 +380,31 @@ export const QuotaSchema = z
   })
   .strict();
 
+/** Authorization: what happens when no ACL rule matches, and to a client whose PUBLISH is denied. */
+export const AclSchema = z
+  .object({
+    /**
+     * The decision when no ACL rule matches: "allow" (the default, as in EMQX and RobustMQ) or
+     * "deny" (what a secure setup sets, with allow rules for what each client may do).
+     */
+    no_match: z.enum(['allow', 'deny']).default('allow'),
+    /** A denied PUBLISH: "ignore" (refused: v5 reason code 0x87, 3.x dropped) or "disconnect" the client. */
+    deny_action: z.enum(['ignore', 'disconnect']).default('ignore'),
+  })
+  .strict();
+
+/** Flapping detection: a client id that connects too often in a window is banned for a while (EMQX's flapping_detect). */
+export const FlappingSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** More CONNECTs than this from one client id within window_s: banned. */
+    max_count: positiveInt.default(15),
+    window_s: positiveInt.default(60),
+    /** How long the ban lasts. */
+    ban_s: positiveInt.default(300),
+  })
+  .strict();
+
 /** The addresses the MQTT listeners bind. */
 export function mqttBindAddresses(c: Pick<BrokerConfig, 'mqtt'>): string[] {
   return [c.mqtt.bind];
@@ -404,6 +429,8 @@ export const ConfigSchema = z
     admin: AdminSchema.default(AdminSchema.parse({})),
     auth: AuthSchema.default(AuthSchema.parse({})),
     quota: QuotaSchema.default(QuotaSchema.parse({})),
+    acl: AclSchema.default(AclSchema.parse({})),
+    flapping: FlappingSchema.default(FlappingSchema.parse({})),
   })
   .strict()
   .superRefine((c, ctx) => {

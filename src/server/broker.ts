@@ -26,10 +26,12 @@ import type { Delivery } from './session/delivery.js';
 import type { Session } from './session/session.js';
 import { SessionManager } from './session/session-manager.js';
 import { createStorage } from './storage/create-storage.js';
-import type { StorageAdapter } from './storage/storage-adapter.js';
+import type { BanRecord, StorageAdapter } from './storage/storage-adapter.js';
 import { SecurityStore } from './security/security-store.js';
 import { AuthChain } from './security/auth-chain.js';
 import { createAuthProviders } from './security/create-auth-providers.js';
+import { banCovers } from './security/ban-check.js';
+import { FlappingDetector } from './features/flapping.js';
 import { TcpListener } from './transport/tcp-listener.js';
 import { ownerOf } from './workers/client-owner.js';
 import { FLAG_DIRECT, FLAG_RETAIN_UPDATE, type ForwardedPublish } from './workers/mesh-codec.js';
@@ -65,6 +67,8 @@ export class Broker implements MeshHost {
   readonly security: SecurityStore;
   /** Authentication of CONNECTs: auth.providers in order, then auth.allow_anonymous. */
   readonly authChain: AuthChain;
+  /** Flapping detection: bans a client id that connects too often (flapping.*). */
+  readonly flapping: FlappingDetector;
   readonly router = new TopicTrie();
   readonly retained = new RetainedIndex();
   readonly logs: TopicLogs;
@@ -99,6 +103,10 @@ export class Broker implements MeshHost {
     this.storage = options.storage ?? createStorage(config, this.log);
     this.security = new SecurityStore(this.storage);
     this.authChain = new AuthChain(createAuthProviders(this), () => anonymousAllowed(this.config), this.log);
+    this.flapping = new FlappingDetector(() => this.config.flapping, this.security, this.metrics, this.log);
+    this.security.watch((change) => {
+      if (change.op === 'putBan') this.disconnectBanned(change.ban);
+    });
     this.admin = new AdminService(this);
     this.adminTokens = new AdminTokens(this.storage, this.log);
     this.adminAuth = new AdminAuth(adminAuthRequired(config.admin), this.adminTokens, this.log);
@@ -178,6 +186,17 @@ export class Broker implements MeshHost {
   /** The TCP port actually bound (useful with port 0 in tests). */
   get mqttPort(): number {
     return this.worker?.mqttPort ?? this.listeners[0]?.port ?? 0;
+  }
+
+  /** A ban added: the connected clients it covers are disconnected (v5: DISCONNECT 0x98 Administrative action). */
+  private disconnectBanned(ban: BanRecord): void {
+    for (const conn of [...this.connections]) {
+      if (conn.state !== 'connected') continue;
+      const who = { clientId: conn.clientId, username: conn.username, remoteAddress: conn.info.remoteAddress };
+      if (!banCovers(ban, who)) continue;
+      this.log.info({ clientId: conn.clientId, kind: ban.kind, value: ban.value }, 'banned client disconnected');
+      conn.disconnect(RC.ADMINISTRATIVE_ACTION, 'banned');
+    }
   }
 
   /** Stop accepting, tell v5 clients 0x8B [MQTT-4.13], close every connection, flush storage. */

@@ -12,6 +12,13 @@ export class Metrics {
   messagesDropped = 0;
   bytesReceived = 0;
   bytesSent = 0;
+  /** PUBLISHes and subscriptions an ACL rule (or acl.no_match) denied. */
+  aclDeniedPublish = 0;
+  aclDeniedSubscribe = 0;
+  /** CONNECTs refused because the client id, username, address or a regex is banned. */
+  connectionsBanned = 0;
+  /** Bans made by flapping detection. */
+  flappingBans = 0;
   readonly dropped: Record<string, number> = {};
   readonly limits: Record<string, number> = {};
   private readonly lastLogged = new Map<string, { at: number; count: number }>();

@@ -123,6 +123,21 @@ for (const engine of storageEngines) {
       );
     });
 
+    it('ACL rules for IP ranges, with QoS and retain conditions, and regex bans round-trip', async () => {
+      const ipRule = rule('r1', 10, { principalKind: 'ip', principal: '10.0.0.0/8', qos: [0, 2], retain: true });
+      const noRetain = rule('r2', 20, { filter: 'eq t/#', qos: [1], retain: false });
+      const plain = rule('r3', 30);
+      s.saveAcl(ipRule);
+      s.saveAcl(noRetain);
+      s.saveAcl(plain);
+      s.saveBan(ban('regex', '^bot-\\d+$'));
+      await s.flush();
+      const loaded = await s.loadAcls();
+      assert.deepEqual(loaded.map(norm), [ipRule, noRetain, plain]);
+      assert.equal('qos' in loaded[2]!, false, 'a rule without a QoS condition loads without one');
+      assert.deepEqual((await s.loadBans()).map(norm), [norm(ban('regex', '^bot-\\d+$'))]);
+    });
+
     if (engine.name !== 'memory') {
       it('survive close() and a new store on the same place', async () => {
         s.saveUser(alice);

@@ -1,4 +1,4 @@
-// `robustmq-cli blacklist add`: bans a client id, a username or an IP range, for ever or for a time.
+// `robustmq-cli blacklist add`: bans a client id, a username, an IP range or a regular expression, for ever or for a time.
 import { Flags } from '@oclif/core';
 import { AdminCommand } from '../../lib/cli/admin-command.js';
 import { banTarget, banTargetFlags } from '../../lib/cli/ban-target.js';
@@ -8,13 +8,14 @@ import { RobustMQError } from '../../lib/errors.js';
 import { checkBanValue } from '../../lib/security-rules.js';
 
 export default class BlacklistAdd extends AdminCommand<typeof BlacklistAdd> {
-  static override summary = 'Ban a client id, a username or an IP address / CIDR range.';
+  static override summary = 'Ban a client id, a username, an IP address / CIDR range, or a regular expression.';
   static override description =
-    'Banning the same one again replaces its reason and end. A ban that has ended is no longer listed (it is removed). Bans are stored now; refusing banned clients at CONNECT comes with the authentication feature.';
+    'Banning the same one again replaces its reason and end. A ban that has ended is no longer listed (it is removed). A banned client is refused at CONNECT (v5 0x8A Banned, 3.1.1 return code 5), and one connected when the ban is added is disconnected (v5 DISCONNECT 0x98). A regex ban is a JavaScript regular expression matched against the client id and the username (at most 512 characters; a repeated group holding a repetition, as (a+)+, is refused).';
   static override examples = [
     "<%= config.bin %> <%= command.id %> --client-id flood-bot --reason 'publish storm' --duration 1h",
     '<%= config.bin %> <%= command.id %> --ip 203.0.113.0/24 --until 2027-01-01T00:00:00Z',
     '<%= config.bin %> <%= command.id %> --username mallory --json',
+    "<%= config.bin %> <%= command.id %> --regex '^scanner-[0-9]+$' --reason 'scanners'",
   ];
   static override flags = {
     ...banTargetFlags,

@@ -16,10 +16,22 @@ export function renderAclRules(rules: readonly AclRule[], color: boolean): strin
       { header: 'action', value: (r) => r.action },
       { header: 'who', value: principalText },
       { header: 'topic filter', value: (r) => r.filter },
+      { header: 'qos', value: qosText },
+      { header: 'retain', value: retainText },
       { header: 'created at', value: (r) => new Date(r.createdAtMs).toISOString() },
     ],
     color,
   );
+}
+
+/** A rule's QoS condition: `0,1`, or `any`. */
+export function qosText(r: AclRule): string {
+  return r.qos === undefined || r.qos.length === 0 ? 'any' : r.qos.join(',');
+}
+
+/** A rule's retain condition: `true`, `false`, or `any`. */
+export function retainText(r: AclRule): string {
+  return r.retain === undefined ? 'any' : String(r.retain);
 }
 
 export function renderAclRule(r: AclRule, color: boolean): string {
@@ -30,6 +42,8 @@ export function renderAclRule(r: AclRule, color: boolean): string {
       ['action', r.action],
       ['who', principalText(r)],
       ['topic filter', r.filter],
+      ['qos', qosText(r)],
+      ['retain', retainText(r)],
       ['created at', new Date(r.createdAtMs).toISOString()],
     ],
     color,

@@ -22,9 +22,12 @@ import { RobustMQError } from '../../lib/errors.js';
 import {
   ACL_ACTIONS,
   ACL_PERMISSIONS,
+  ACL_PRINCIPAL_KINDS,
   BAN_KINDS,
   checkAclFilter,
+  checkAclQos,
   checkBanValue,
+  checkIpOrCidr,
   checkPassword,
   checkUsername,
 } from '../../lib/security-rules.js';
@@ -54,15 +57,20 @@ const userInfo = (u: UserRecord): UserInfo => ({
   createdAtMs: u.createdAt,
 });
 
-const aclRule = (r: AclRecord): AclRule => ({
-  id: r.id,
-  principalKind: r.principalKind,
-  principal: r.principal,
-  filter: r.filter,
-  action: r.action,
-  permission: r.permission,
-  createdAtMs: r.createdAt,
-});
+const aclRule = (r: AclRecord): AclRule => {
+  const rule: AclRule = {
+    id: r.id,
+    principalKind: r.principalKind,
+    principal: r.principal,
+    filter: r.filter,
+    action: r.action,
+    permission: r.permission,
+    createdAtMs: r.createdAt,
+  };
+  if (r.qos !== undefined) rule.qos = [...r.qos];
+  if (r.retain !== undefined) rule.retain = r.retain;
+  return rule;
+};
 
 const banInfo = (b: BanRecord): BanInfo => ({
   kind: b.kind,
@@ -167,12 +175,20 @@ export class AdminSecurity {
   }
 
   async createAcl(request: CreateAclRequest): Promise<AclRule> {
-    const principalKind = oneOf('principalKind', request.principalKind, ['user', 'client', 'all'] as const);
-    const principal = request.principal ?? '';
+    const principalKind = oneOf('principalKind', request.principalKind, ACL_PRINCIPAL_KINDS);
+    let principal = request.principal ?? '';
     if (principalKind === 'all' && principal !== '') throw invalid('a rule for all clients names no principal');
     if (principalKind === 'user') checkUsername(principal);
     if (principalKind === 'client') checkBanValue('clientid', principal);
+    if (principalKind === 'ip') principal = checkIpOrCidr(principal);
     checkAclFilter(request.filter);
+    const action = oneOf('action', request.action, ACL_ACTIONS);
+    const qos = request.qos === undefined ? undefined : checkAclQos(request.qos);
+    if (request.retain !== undefined && typeof request.retain !== 'boolean')
+      throw invalid('retain must be true or false');
+    if (request.retain !== undefined && action === 'subscribe') {
+      throw invalid('a retain condition is about PUBLISHes: it does not go with action "subscribe"');
+    }
     let id = randomBytes(4).toString('hex');
     while (this.store.acl(id)) id = randomBytes(4).toString('hex');
     const rule: AclRecord = {
@@ -180,10 +196,12 @@ export class AdminSecurity {
       principalKind,
       principal,
       filter: request.filter,
-      action: oneOf('action', request.action, ACL_ACTIONS),
+      action,
       permission: oneOf('permission', request.permission, ACL_PERMISSIONS),
       createdAt: this.store.nextAclTime(),
     };
+    if (qos !== undefined) rule.qos = qos;
+    if (request.retain !== undefined) rule.retain = request.retain;
     this.store.apply({ op: 'putAcl', rule });
     await this.store.flush();
     return aclRule(rule);

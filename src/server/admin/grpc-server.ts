@@ -36,6 +36,12 @@ interface WireOptionalBool {
   connected?: boolean | null;
 }
 
+/** CreateAclRequest as proto-loader hands it over (repeated: [] when absent; optional bool: null when absent). */
+interface WireCreateAcl extends Omit<CreateAclRequest, 'qos' | 'retain'> {
+  qos?: number[];
+  retain?: boolean | null;
+}
+
 /** CreateBanRequest as proto-loader hands it over (optional int64: null when absent). */
 interface WireCreateBan {
   kind: string;
@@ -136,7 +142,13 @@ export class AdminGrpcServer {
         return {};
       }),
       ImportUsers: this.unary('ImportUsers', (req: ImportUsersRequest) => api.importUsers(req)),
-      CreateAcl: this.unary('CreateAcl', (req: CreateAclRequest) => api.createAcl(req)),
+      CreateAcl: this.unary('CreateAcl', (req: WireCreateAcl) =>
+        api.createAcl({
+          ...req,
+          qos: req.qos && req.qos.length > 0 ? req.qos : undefined,
+          retain: req.retain ?? undefined,
+        }),
+      ),
       ListAcls: this.unary('ListAcls', async (req: AclFilter) => {
         const page = await api.listAcls(req);
         return { rules: page.items, nextPageToken: page.nextPageToken, total: page.total };

@@ -396,7 +396,7 @@ export const deleteRetained = {
   response: { 204: { type: 'null', description: 'Deleted.' }, ...errors },
 } as const;
 
-// ---- users, ACL rules, banned clients (stored; enforced by the later authentication issue)
+// ---- users, ACL rules, banned clients
 
 const mqttString = { type: 'string', minLength: 1 } as const;
 
@@ -537,31 +537,44 @@ const aclRule = {
   type: 'object',
   properties: {
     id: str,
-    principalKind: { type: 'string', enum: ['user', 'client', 'all'] },
+    principalKind: { type: 'string', enum: ['user', 'client', 'ip', 'all'] },
     principal: str,
     filter: str,
     action: { type: 'string', enum: ['publish', 'subscribe', 'all'] },
     permission: { type: 'string', enum: ['allow', 'deny'] },
+    qos: { type: 'array', items: { type: 'integer' }, description: 'Absent: any QoS.' },
+    retain: { type: 'boolean', description: 'Absent: any.' },
     createdAtMs: int,
   },
 } as const;
 
 export const createAcl = {
-  summary: 'Append an ACL rule (evaluated after the existing ones; evaluation comes with the authorization issue).',
+  summary: 'Append an ACL rule (evaluated after the existing ones; the first rule that matches decides).',
   tags: ['acl'],
   body: {
     type: 'object',
     additionalProperties: false,
     required: ['principalKind', 'filter', 'action', 'permission'],
     properties: {
-      principalKind: { type: 'string', enum: ['user', 'client', 'all'] },
-      principal: { type: 'string', description: "The username or client id; '' or absent for all." },
+      principalKind: { type: 'string', enum: ['user', 'client', 'ip', 'all'] },
+      principal: {
+        type: 'string',
+        description: "The username, client id, or IP address / CIDR range; '' or absent for all.",
+      },
       filter: {
         type: 'string',
-        description: 'MQTT topic filter; may hold the placeholders ${username} and ${clientid}.',
+        description:
+          'MQTT topic filter; may hold the placeholders ${username} and ${clientid}; `eq <filter>` matches that filter string only.',
       },
       action: { type: 'string', enum: ['publish', 'subscribe', 'all'] },
       permission: { type: 'string', enum: ['allow', 'deny'] },
+      qos: {
+        type: 'array',
+        items: { type: 'integer', enum: [0, 1, 2] },
+        minItems: 1,
+        description: 'The QoS levels the rule applies to; absent: any.',
+      },
+      retain: { type: 'boolean', description: 'Only PUBLISHes with (true) or without (false) RETAIN; absent: any.' },
     },
   },
   response: { 201: aclRule, ...errors },
@@ -592,7 +605,7 @@ export const deleteAcl = {
   response: { 204: { type: 'null', description: 'Removed.' }, ...errors },
 } as const;
 
-const banKind = { type: 'string', enum: ['clientid', 'username', 'ip'] } as const;
+const banKind = { type: 'string', enum: ['clientid', 'username', 'ip', 'regex'] } as const;
 
 const banInfo = {
   type: 'object',
@@ -607,7 +620,7 @@ const banInfo = {
 
 export const createBan = {
   summary:
-    'Ban a client id, a username or an IP address / CIDR range (again: replaces reason and end). Refusing banned clients at CONNECT comes with the authentication issue.',
+    'Ban a client id, a username, an IP address / CIDR range or a regular expression (again: replaces reason and end). Banned clients are refused at CONNECT (v5 0x8A, 3.1.1 return code 5); connected ones are disconnected.',
   tags: ['blacklist'],
   body: {
     type: 'object',
@@ -615,7 +628,11 @@ export const createBan = {
     required: ['kind', 'value'],
     properties: {
       kind: banKind,
-      value: { ...mqttString, description: 'The client id, username, or IP address / CIDR range.' },
+      value: {
+        ...mqttString,
+        description:
+          'The client id, username, IP address / CIDR range, or regular expression (matched against client ids and usernames).',
+      },
       reason: str,
       untilMs: { type: 'integer', minimum: 1, description: 'The end, ms since the epoch (not with durationMs).' },
       durationMs: { type: 'integer', minimum: 1, description: 'The length from now (not with untilMs).' },

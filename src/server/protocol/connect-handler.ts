@@ -14,6 +14,8 @@ import type { AuthDecision } from '../security/auth-chain.js';
 import type { AuthRequest } from '../security/auth-types.js';
 import { scramConnect, scramMethodEnabled } from '../security/scram-exchange.js';
 import type { ScramMethod } from '../security/scram.js';
+import { authorize } from '../security/authorizer.js';
+import { findBan } from '../security/ban-check.js';
 
 /** Protocol name and level straight from the bytes, before anything else parses them. */
 function readProtocol(frame: Buffer): { name: string; level: number } | null {
@@ -233,6 +235,7 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
     abandoned: () => conn.state === 'closed',
   };
   const accepted: Accepted = { clean: packet.clean !== false, expiry, expiryCapped, will, assigned, serverKeepAlive };
+  if (refuseBanned(conn, request)) return;
   const decided =
     authMethod === undefined
       ? broker.authChain.authenticate(request)
@@ -247,6 +250,20 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
       if (conn.state === 'authenticating') refuse(conn, v5, RC.UNSPECIFIED_ERROR, 'internal error');
     },
   );
+}
+
+/**
+ * Banned (client id, username as in the request, remote address, regex) or flapping: refused with
+ * v5 0x8A Banned / 3.1.1 return code 5, before any provider is asked. A refused CONNECT does not count
+ * towards flapping.
+ */
+function refuseBanned(conn: Connection, request: AuthRequest): boolean {
+  const broker = conn.broker;
+  const ban = findBan(broker.security, request) ?? broker.flapping.connected(request.clientId);
+  if (!ban) return false;
+  broker.metrics.connectionsBanned++;
+  refuse(conn, conn.v5, RC.BANNED, ban.reason === 'flapping' ? 'banned: flapping' : 'banned');
+  return true;
 }
 
 /** What CONNECT asked for that is settled once the client is authenticated. */
@@ -279,6 +296,13 @@ function admit(conn: Connection, decision: AuthDecision, a: Accepted): void {
   }
   conn.superuser = result.superuser === true;
   if (result.acl?.length) conn.connectionAcl = result.acl;
+  // the will is authorized once, here: a client may not leave a will it could not publish
+  const will = a.will?.message;
+  if (will && !authorize(conn, { action: 'publish', topic: will.topic, qos: will.qos, retain: will.retain })) {
+    broker.metrics.aclDeniedPublish++;
+    refuse(conn, v5, RC.NOT_AUTHORIZED, 'not authorized to publish the will');
+    return;
+  }
   const clientId = conn.clientId;
   const { session, present } = broker.sessions.open(conn, clientId, a.clean, a.expiry);
   conn.session = session;

@@ -2,6 +2,7 @@
 // PUBACK/PUBREC/PUBREL/PUBCOMP in both directions of the QoS 1 and QoS 2 flows.
 import { countLevels } from '../../lib/topic.js';
 import { createMessage } from '../message.js';
+import { authorize } from '../security/authorizer.js';
 import type { Connection } from './connection.js';
 import { decodePublish, encodeAck, PacketError } from './publish-codec.js';
 import { RC } from './reason-codes.js';
@@ -69,6 +70,18 @@ export function handlePublishFrame(conn: Connection, frame: Buffer): void {
     broker.metrics.limitHit('max_topic_levels');
     conn.log.info({ topic, reason: `topic has more than ${maxLevels} levels` }, 'publish refused');
     reason = RC.TOPIC_NAME_INVALID;
+  } else if (!authorize(conn, { action: 'publish', topic, qos: p.qos, retain: p.retain })) {
+    broker.metrics.aclDeniedPublish++;
+    broker.metrics.drop('acl_denied');
+    conn.debug({ topic, qos: p.qos, retain: p.retain }, 'publish not authorized');
+    if (broker.config.acl.deny_action === 'disconnect') {
+      conn.disconnect(RC.NOT_AUTHORIZED, `not authorized to publish to ${topic}`);
+      return;
+    }
+    // v5: 0x87 in PUBACK / PUBREC. 3.1.1 has no negative acknowledgement: the server "MUST either make
+    // a positive acknowledgement, according to the normal QoS rules, or close the Network Connection"
+    // [MQTT-3.3.5-2]; the message is dropped either way.
+    if (conn.v5) reason = RC.NOT_AUTHORIZED;
   } else {
     const message = createMessage({
       topic,

@@ -3,6 +3,7 @@
 import type mqtt from 'mqtt-packet';
 import { parseSubscriptionFilter } from '../../lib/topic.js';
 import type { QoS } from '../message.js';
+import { authorize } from '../security/authorizer.js';
 import type { Subscription } from '../routing/subscription.js';
 import { parseStartFrom, type StartFrom } from '../routing/topic-logs.js';
 import type { Connection } from './connection.js';
@@ -56,6 +57,13 @@ export function handleSubscribe(conn: Connection, packet: mqtt.ISubscribePacket,
     }
     if (parsed.group !== undefined && req.nl) {
       throw new PacketError(RC.PROTOCOL_ERROR, 'No Local on a shared subscription'); // [MQTT-3.8.3-4]
+    }
+    // the filter without $share/{group}/ or $queue/, at the QoS asked for
+    if (!authorize(conn, { action: 'subscribe', topic: parsed.filter, qos: req.qos, retain: false })) {
+      broker.metrics.aclDeniedSubscribe++;
+      conn.debug({ filter: req.topic, qos: req.qos }, 'subscription not authorized');
+      granted.push(conn.v5 ? RC.NOT_AUTHORIZED : 0x80); // 3.1.1: 0x80 Failure, the only one it has
+      continue;
     }
     // [MQTT-3.8.4-5] filters of one SUBSCRIBE count as if they came one packet each
     const earlier = accepted.get(req.topic);

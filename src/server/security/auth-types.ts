@@ -19,8 +19,12 @@ export interface AuthRequest {
   abandoned?: () => boolean;
 }
 
-/** An ACL rule a provider attaches to one connection (e.g. from a JWT claim): evaluated before the stored rules. */
-export type ConnectionAclRule = Pick<AclRecord, 'filter' | 'action' | 'permission'>;
+/**
+ * An ACL rule a provider attaches to one connection (e.g. from a JWT claim): evaluated before the
+ * stored rules. qos and retain are optional conditions, as in AclRecord.
+ */
+export type ConnectionAclRule = Pick<AclRecord, 'filter' | 'action' | 'permission'> &
+  Partial<Pick<AclRecord, 'qos' | 'retain'>>;
 
 export type AuthResult =
   | {

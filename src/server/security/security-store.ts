@@ -34,8 +34,17 @@ export class SecurityStore {
   private aclOrder: AclRecord[] | null = [];
   /** The ip bans as BlockLists (all of them, and one per ban); rebuilt on the first lookup after a change. */
   private ipLists: { all: BlockList; each: [BanRecord, BlockList][] } | null = null;
+  /** The regex bans, compiled; rebuilt on the first lookup after a change. */
+  private regexList: [BanRecord, RegExp][] | null = null;
   /** Told of every change after it is applied here (worker mode: forwarded to the workers). */
   onChange?: (change: SecurityChange) => void;
+  /** Also told of every change (the broker: a ban added disconnects the clients it bans). */
+  private readonly watchers: ((change: SecurityChange) => void)[] = [];
+  /**
+   * Goes up on every change of the ACL rules: a connection's cache of ACL decisions holds the
+   * generation it was filled at and is emptied when it differs.
+   */
+  aclGeneration = 0;
 
   constructor(
     private readonly storage: SecurityStorage,
@@ -56,7 +65,9 @@ export class SecurityStore {
     for (const r of acls) this.aclMap.set(r.id, r);
     for (const b of bans) this.banMap.set(banKey(b.kind, b.value), b);
     this.aclOrder = null;
+    this.aclGeneration++;
     this.ipLists = null;
+    this.regexList = null;
     this.removeEndedBans();
   }
 
@@ -80,25 +91,35 @@ export class SecurityStore {
       case 'putAcl':
         this.aclMap.set(change.rule.id, change.rule);
         this.aclOrder = null;
+        this.aclGeneration++;
         s.saveAcl(change.rule);
         break;
       case 'deleteAcl':
         this.aclMap.delete(change.id);
         this.aclOrder = null;
+        this.aclGeneration++;
         s.deleteAcl(change.id);
         break;
       case 'putBan':
         this.banMap.set(banKey(change.ban.kind, change.ban.value), change.ban);
         if (change.ban.kind === 'ip') this.ipLists = null;
+        if (change.ban.kind === 'regex') this.regexList = null;
         s.saveBan(change.ban);
         break;
       case 'deleteBan':
         this.banMap.delete(banKey(change.kind, change.value));
         if (change.kind === 'ip') this.ipLists = null;
+        if (change.kind === 'regex') this.regexList = null;
         s.deleteBan(change.kind, change.value);
         break;
     }
     this.onChange?.(change);
+    for (const watcher of this.watchers) watcher(change);
+  }
+
+  /** Calls `watcher` after every change applied from now on. */
+  watch(watcher: (change: SecurityChange) => void): void {
+    this.watchers.push(watcher);
   }
 
   /** Everything, for a copy elsewhere (a worker that starts). */
@@ -171,6 +192,31 @@ export class SecurityStore {
       if (list.check(address, type) && this.ban('ip', ban.value)) return ban;
     }
     return undefined;
+  }
+
+  /**
+   * The regex ban in force whose pattern matches one of `values` (a client id, a username), for the
+   * check at CONNECT; undefined when none.
+   */
+  regexBan(values: readonly (string | undefined)[]): BanRecord | undefined {
+    this.regexList ??= this.buildRegexList();
+    for (const [ban, re] of this.regexList) {
+      if (values.some((v) => v !== undefined && re.test(v)) && this.ban('regex', ban.value)) return ban;
+    }
+    return undefined;
+  }
+
+  private buildRegexList(): [BanRecord, RegExp][] {
+    const list: [BanRecord, RegExp][] = [];
+    for (const ban of this.banMap.values()) {
+      if (ban.kind !== 'regex') continue;
+      try {
+        list.push([ban, new RegExp(ban.value, 'u')]);
+      } catch {
+        // checked when the ban was made; a pattern this engine does not compile bans nobody
+      }
+    }
+    return list;
   }
 
   private buildIpLists(): { all: BlockList; each: [BanRecord, BlockList][] } {

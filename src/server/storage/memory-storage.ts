@@ -205,7 +205,7 @@ export class MemoryStorage implements StorageAdapter, SecurityStorage {
     return [...this.users.values()].sort((a, b) => (a.username < b.username ? -1 : 1)).map(copyUser);
   }
   saveAcl(rule: AclRecord): void {
-    this.acls.set(rule.id, { ...rule });
+    this.acls.set(rule.id, rule.qos ? { ...rule, qos: [...rule.qos] } : { ...rule });
   }
   deleteAcl(id: string): void {
     this.acls.delete(id);

@@ -38,6 +38,7 @@ import {
   encodeScram,
   encodeWill,
   rowToAcl,
+  aclQosText,
   rowToMessage,
   type AclRow,
 } from './record-codec.js';
@@ -182,9 +183,18 @@ const MIGRATIONS: readonly string[] = [
    );`,
   // 4: SCRAM credentials of users (MQTT 5 enhanced authentication), JSON; NULL for users made before
   `ALTER TABLE users ADD COLUMN scram text;`,
+  // 5: ACL rules for IP ranges, with QoS and retain conditions; regex bans
+  `ALTER TABLE acl_rules DROP CONSTRAINT acl_rules_principal_kind_check;
+   ALTER TABLE acl_rules ADD CONSTRAINT acl_rules_principal_kind_check
+     CHECK (principal_kind IN ('user', 'client', 'ip', 'all'));
+   ALTER TABLE acl_rules ADD COLUMN qos text, ADD COLUMN retain boolean;
+   ALTER TABLE bans DROP CONSTRAINT bans_kind_check;
+   ALTER TABLE bans ADD CONSTRAINT bans_kind_check CHECK (kind IN ('clientid', 'username', 'ip', 'regex'));`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
+/** Every migration, for tests that build a database as an older broker left it. */
+export const POSTGRES_MIGRATIONS = MIGRATIONS;
 
 /** The advisory lock taken while migrating ('rmq_sch' in ASCII); advisory locks are per database. */
 const MIGRATION_LOCK = '32199493061817192';
@@ -684,11 +694,12 @@ class NetEffect {
     if (aclsGone.length > 0) await run('DELETE FROM acl_rules WHERE id = ANY($1::text[])', [aclsGone]);
     if (aclsSaved.length > 0) {
       await run(
-        `INSERT INTO acl_rules (id, principal_kind, principal, filter, action, permission, created_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
+        `INSERT INTO acl_rules (id, principal_kind, principal, filter, action, permission, created_at, qos, retain)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
+           $8::text[], $9::boolean[])
          ON CONFLICT (id) DO UPDATE SET principal_kind = excluded.principal_kind, principal = excluded.principal,
            filter = excluded.filter, action = excluded.action, permission = excluded.permission,
-           created_at = excluded.created_at`,
+           created_at = excluded.created_at, qos = excluded.qos, retain = excluded.retain`,
         [
           aclsSaved.map((r) => r.id),
           aclsSaved.map((r) => r.principalKind),
@@ -697,6 +708,8 @@ class NetEffect {
           aclsSaved.map((r) => r.action),
           aclsSaved.map((r) => r.permission),
           aclsSaved.map((r) => r.createdAt),
+          aclsSaved.map((r) => aclQosText(r.qos)),
+          aclsSaved.map((r) => r.retain ?? null),
         ],
       );
     }
@@ -808,7 +821,7 @@ function describeUrl(url: string): string {
   }
 }
 
-const BAN_KINDS: readonly BanRecord['kind'][] = ['clientid', 'username', 'ip'];
+const BAN_KINDS: readonly BanRecord['kind'][] = ['clientid', 'username', 'ip', 'regex'];
 
 interface Waiter {
   /** Resolves once this many writes are committed. */
@@ -1306,7 +1319,7 @@ export class PostgresStorage implements StorageAdapter, SecurityStorage {
   }
 
   saveAcl(rule: AclRecord): void {
-    checkOneOf('principalKind', rule.principalKind, ['user', 'client', 'all']);
+    checkOneOf('principalKind', rule.principalKind, ['user', 'client', 'ip', 'all']);
     checkOneOf('action', rule.action, ['publish', 'subscribe', 'all']);
     checkOneOf('permission', rule.permission, ['allow', 'deny']);
     this.enqueue({ k: 'saveAcl', r: { ...rule } });
@@ -1317,7 +1330,7 @@ export class PostgresStorage implements StorageAdapter, SecurityStorage {
   loadAcls(): Promise<AclRecord[]> {
     return this.read('ACL rules', async (p) => {
       const r = await p.query<AclRow>(
-        `SELECT id, principal_kind, principal, filter, action, permission, created_at
+        `SELECT id, principal_kind, principal, filter, action, permission, qos, retain, created_at
          FROM acl_rules ORDER BY created_at, id COLLATE "C"`,
       );
       return r.rows.map(rowToAcl);

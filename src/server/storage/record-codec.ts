@@ -99,11 +99,15 @@ export interface AclRow {
   filter: string;
   action: AclRecord['action'];
   permission: AclRecord['permission'];
+  /** `0,1`: the QoS condition; NULL = any QoS. */
+  qos: string | null;
+  /** 0/1 (sqlite) or a boolean (postgres); NULL = any. */
+  retain: number | boolean | null;
   created_at: number;
 }
 
 export function rowToAcl(r: AclRow): AclRecord {
-  return {
+  const rule: AclRecord = {
     id: r.id,
     principalKind: r.principal_kind,
     principal: r.principal,
@@ -112,6 +116,18 @@ export function rowToAcl(r: AclRow): AclRecord {
     permission: r.permission,
     createdAt: r.created_at,
   };
+  if (r.qos !== null && r.qos !== undefined) rule.qos = aclQosFromText(r.qos);
+  if (r.retain !== null && r.retain !== undefined) rule.retain = r.retain === true || r.retain === 1;
+  return rule;
+}
+
+/** An ACL rule's QoS condition as stored: `0,1`; null = any QoS. */
+export function aclQosText(qos: AclRecord['qos']): string | null {
+  return qos === undefined ? null : qos.join(',');
+}
+
+function aclQosFromText(text: string): QoS[] {
+  return text === '' ? [] : (text.split(',').map(Number) as QoS[]);
 }
 
 /** A user's SCRAM credentials as JSON text (the users.scram column); null when it has none. */

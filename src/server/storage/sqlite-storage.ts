@@ -30,6 +30,8 @@
 //   saveBan refuse a value the tables' CHECK constraints would refuse when called (RMQ_ERR_INVALID_ARGUMENT):
 //   in the batch it would fail the whole commit, and the failure is sticky.
 // - Admin API tokens (AdminTokenStorage, migration 5) are queued like every write.
+// - Migration 6 rebuilds acl_rules and bans (ip rules, qos/retain conditions, regex bans): SQLite
+//   cannot ALTER a CHECK constraint.
 // - The writer thread is unref'd while nothing is in flight: an idle broker can exit. close() commits
 //   what is queued, closes the writer's connection, ends the thread, then closes the read connection.
 import { accessSync, closeSync, constants, mkdirSync, openSync, readSync, statSync } from 'node:fs';
@@ -45,6 +47,7 @@ import {
   encodeScram,
   encodeWill,
   rowToAcl,
+  aclQosText,
   rowToMessage,
   type AclRow,
 } from './record-codec.js';
@@ -217,6 +220,35 @@ const MIGRATIONS: readonly string[] = [
    ) WITHOUT ROWID;`,
   // 6: SCRAM credentials of users (MQTT 5 enhanced authentication), JSON; NULL for users made before
   `ALTER TABLE users ADD COLUMN scram TEXT;`,
+  // 7: ACL rules for IP ranges, with QoS and retain conditions; regex bans. The CHECK constraints
+  // change, which SQLite cannot ALTER: both tables are rebuilt (new table, copy, drop, rename).
+  `CREATE TABLE acl_rules_6 (
+     id TEXT PRIMARY KEY NOT NULL,
+     principal_kind TEXT NOT NULL CHECK (principal_kind IN ('user', 'client', 'ip', 'all')),
+     principal TEXT NOT NULL,
+     filter TEXT NOT NULL,
+     action TEXT NOT NULL CHECK (action IN ('publish', 'subscribe', 'all')),
+     permission TEXT NOT NULL CHECK (permission IN ('allow', 'deny')),
+     created_at INTEGER NOT NULL,
+     qos TEXT,
+     retain INTEGER CHECK (retain IN (0, 1))
+   ) WITHOUT ROWID;
+   INSERT INTO acl_rules_6 (id, principal_kind, principal, filter, action, permission, created_at)
+     SELECT id, principal_kind, principal, filter, action, permission, created_at FROM acl_rules;
+   DROP TABLE acl_rules;
+   ALTER TABLE acl_rules_6 RENAME TO acl_rules;
+   CREATE INDEX acl_rules_order ON acl_rules (created_at, id);
+   CREATE TABLE bans_6 (
+     kind TEXT NOT NULL CHECK (kind IN ('clientid', 'username', 'ip', 'regex')),
+     value TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     until INTEGER,
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (kind, value)
+   ) WITHOUT ROWID;
+   INSERT INTO bans_6 SELECT kind, value, reason, until, created_at FROM bans;
+   DROP TABLE bans;
+   ALTER TABLE bans_6 RENAME TO bans;`,
 ];
 
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
@@ -287,10 +319,10 @@ interface BanRow {
   created_at: number;
 }
 
-const PRINCIPAL_KINDS: readonly AclRecord['principalKind'][] = ['user', 'client', 'all'];
+const PRINCIPAL_KINDS: readonly AclRecord['principalKind'][] = ['user', 'client', 'ip', 'all'];
 const ACL_ACTIONS: readonly AclRecord['action'][] = ['publish', 'subscribe', 'all'];
 const ACL_PERMISSIONS: readonly AclRecord['permission'][] = ['allow', 'deny'];
-const BAN_KINDS: readonly BanRecord['kind'][] = ['clientid', 'username', 'ip'];
+const BAN_KINDS: readonly BanRecord['kind'][] = ['clientid', 'username', 'ip', 'regex'];
 
 interface LogRow extends MessageRow {
   offset: number;
@@ -1107,6 +1139,8 @@ export class SqliteStorage implements StorageAdapter, SecurityStorage {
       this.str(r.action),
       this.str(r.permission),
       r.createdAt,
+      this.strOrNull(aclQosText(r.qos)),
+      r.retain === undefined ? NaN : r.retain ? 1 : 0,
     );
   }
   deleteAcl(id: string): void {

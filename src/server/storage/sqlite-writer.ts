@@ -44,7 +44,7 @@ export const OP = {
   retention: 15, // requestId, topic, partition, olderThan, maxBytes
   saveUser: 16, // username, passwordHash, superuser, createdAt, scram?
   deleteUser: 17, // username
-  saveAcl: 18, // id, principalKind, principal, filter, action, permission, createdAt
+  saveAcl: 18, // id, principalKind, principal, filter, action, permission, createdAt, qos?, retain?
   deleteAcl: 19, // id
   saveBan: 20, // kind, value, reason, until?, createdAt
   deleteBan: 21, // kind, value
@@ -189,11 +189,11 @@ function prepare(db: Database.Database) {
     ),
     deleteUser: db.prepare('DELETE FROM users WHERE username = ?'),
     saveAcl: db.prepare(
-      `INSERT INTO acl_rules (id, principal_kind, principal, filter, action, permission, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO acl_rules (id, principal_kind, principal, filter, action, permission, created_at, qos, retain)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET principal_kind = excluded.principal_kind, principal = excluded.principal,
          filter = excluded.filter, action = excluded.action, permission = excluded.permission,
-         created_at = excluded.created_at`,
+         created_at = excluded.created_at, qos = excluded.qos, retain = excluded.retain`,
     ),
     deleteAcl: db.prepare('DELETE FROM acl_rules WHERE id = ?'),
     saveBan: db.prepare(
@@ -448,8 +448,18 @@ class Writer {
           i += 2;
           break;
         case OP.saveAcl:
-          s.saveAcl.run(str(i + 1), str(i + 2), str(i + 3), str(i + 4), str(i + 5), str(i + 6), num(i + 7));
-          i += 8;
+          s.saveAcl.run(
+            str(i + 1),
+            str(i + 2),
+            str(i + 3),
+            str(i + 4),
+            str(i + 5),
+            str(i + 6),
+            num(i + 7),
+            strOrNull(i + 8),
+            numOrNull(i + 9),
+          );
+          i += 10;
           break;
         case OP.deleteAcl:
           s.deleteAcl.run(str(i + 1));

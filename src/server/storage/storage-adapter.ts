@@ -109,19 +109,32 @@ export type UserScramCredentials = Partial<Record<'SCRAM-SHA-256' | 'SCRAM-SHA-5
 /** One ACL rule; rules are evaluated by the security layer in `createdAt`, then `id`, order. */
 export interface AclRecord {
   id: string;
-  /** Whom it applies to: a username, a client id, or everyone (`principal` is then ''). */
-  principalKind: 'user' | 'client' | 'all';
+  /**
+   * Whom it applies to: a username, a client id, the clients connecting from an IP address or CIDR
+   * range, or everyone (`principal` is then '').
+   */
+  principalKind: 'user' | 'client' | 'ip' | 'all';
   principal: string;
-  /** Topic filter; may use the placeholders ${username} and ${clientid} (src/lib/security-rules.ts). */
+  /**
+   * Topic filter; may use the placeholders ${username} and ${clientid} (src/lib/security-rules.ts).
+   * `eq <filter>` matches that filter string only: no wildcard matching, no placeholders.
+   */
   filter: string;
   action: 'publish' | 'subscribe' | 'all';
   permission: 'allow' | 'deny';
+  /** The QoS levels the rule applies to (of the PUBLISH, or asked in SUBSCRIBE); absent = any. */
+  qos?: QoS[];
+  /** Applies only to PUBLISHes with (true) or without (false) the RETAIN flag; absent = any. */
+  retain?: boolean;
   createdAt: number;
 }
 
-/** A banned client id, username or IP address (or CIDR range). */
+/**
+ * A banned client id, username, IP address (or CIDR range), or a regular expression matched against
+ * client ids and usernames.
+ */
 export interface BanRecord {
-  kind: 'clientid' | 'username' | 'ip';
+  kind: 'clientid' | 'username' | 'ip' | 'regex';
   value: string;
   reason: string;
   /** Milliseconds since the epoch when the ban ends; undefined = never. */
