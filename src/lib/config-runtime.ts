@@ -44,10 +44,14 @@ function redact(key: string, value: ConfigValue): ConfigValue {
 /** Every key of `config`, in schema order, as the admin API shows it (secrets redacted; an empty one stays empty). */
 export function configEntries(config: BrokerConfig): ConfigEntry[] {
   const out: ConfigEntry[] = [];
-  for (const [section, keys] of Object.entries(config as unknown as Record<string, Record<string, ConfigValue>>)) {
+  const add = (key: string, value: ConfigValue) =>
+    out.push({ key, value: redact(key, value), runtime: Object.hasOwn(RUNTIME_CONFIG_KEYS, key) });
+  for (const [section, keys] of Object.entries(config as unknown as Record<string, Record<string, unknown>>)) {
     for (const [name, value] of Object.entries(keys)) {
-      const key = `${section}.${name}`;
-      out.push({ key, value: redact(key, value), runtime: Object.hasOwn(RUNTIME_CONFIG_KEYS, key) });
+      // a named table ([listeners.<name>]) shows as listeners.<name>.<key>
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        for (const [k, v] of Object.entries(value)) add(`${section}.${name}.${k}`, v as ConfigValue);
+      } else add(`${section}.${name}`, value as ConfigValue);
     }
   }
   return out;

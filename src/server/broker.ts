@@ -29,7 +29,8 @@ import type { StorageAdapter } from './storage/storage-adapter.js';
 import { SecurityStore } from './security/security-store.js';
 import { AuthChain } from './security/auth-chain.js';
 import { createAuthProviders } from './security/create-auth-providers.js';
-import { TcpListener } from './transport/tcp-listener.js';
+import { createListeners } from './transport/create-listeners.js';
+import type { MqttListener } from './transport/listener.js';
 import { ownerOf } from './workers/client-owner.js';
 import { FLAG_DIRECT, FLAG_RETAIN_UPDATE, type ForwardedPublish } from './workers/mesh-codec.js';
 import { WorkerMesh, type MeshHost } from './workers/worker-mesh.js';
@@ -71,7 +72,7 @@ export class Broker implements MeshHost {
   readonly connections = new Set<Connection>();
   readonly version = VERSION;
   private readonly dispatcher: Dispatcher;
-  private readonly listeners: TcpListener[] = [];
+  private readonly listeners: MqttListener[] = [];
   /** The in-process AdminApi (the admin gRPC endpoint serves it). */
   readonly admin: AdminService;
   private readonly adminEndpoints = new AdminEndpoints();
@@ -134,14 +135,13 @@ export class Broker implements MeshHost {
       return;
     }
     await loadAdminTokens(this.adminTokens, this.adminAuth, this.config);
-    const { bind, port } = this.config.mqtt;
-    const tcp = new TcpListener(this, bind, port);
-    await tcp.listen();
-    this.listeners.push(tcp);
     try {
+      // every listener is made (certificate files read) before any listens
+      for (const l of createListeners(this)) this.listeners.push(l);
+      for (const l of this.listeners) await l.listen();
       await this.adminEndpoints.start(this.admin, this.config, this.log, this.adminAuth, () => !this.stopping);
     } catch (err) {
-      await tcp.close();
+      await Promise.all(this.listeners.map((l) => l.close()));
       throw err;
     }
     this.startedAt = Date.now();
@@ -174,6 +174,18 @@ export class Broker implements MeshHost {
   /** The TCP port actually bound (useful with port 0 in tests). */
   get mqttPort(): number {
     return this.worker?.mqttPort ?? this.listeners[0]?.port ?? 0;
+  }
+
+  /** A listener by name: "default" (mqtt.bind/mqtt.port) or a listeners.<name>. */
+  listener(name: string): MqttListener | undefined {
+    return this.listeners.find((l) => l.name === name);
+  }
+
+  /** Read every TLS listener's certificate files again (SIGHUP); false when one kept its old certificate. */
+  reloadTls(reason: string): boolean {
+    let ok = true;
+    for (const l of this.listeners) if (l.reloadTls && !l.reloadTls(reason)) ok = false;
+    return ok;
   }
 
   /** Stop accepting, tell v5 clients 0x8B [MQTT-4.13], close every connection, flush storage. */
