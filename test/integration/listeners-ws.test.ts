@@ -62,6 +62,15 @@ describe('MQTT over WebSocket listeners', () => {
         ws1: { kind: 'ws', port: 0 },
         ws2: { kind: 'ws', port: 0, path: '/other' },
         wss1: { kind: 'wss', port: 0, tls_cert: pki.path('server.pem'), tls_key: pki.path('server.key') },
+        wssm: {
+          kind: 'wss',
+          port: 0,
+          tls_cert: pki.path('server.pem'),
+          tls_key: pki.path('server.key'),
+          tls_ca: pki.path('ca.pem'),
+          tls_verify_peer: true,
+          tls_cert_as_username: 'cn',
+        },
       },
     });
   });
@@ -105,6 +114,22 @@ describe('MQTT over WebSocket listeners', () => {
     assert.equal(conn.info.listener, 'ws1');
     assert.equal(conn.info.remoteAddress.replace('::ffff:', ''), '127.0.0.1');
     assert.equal(connOf(wss.client.options.clientId!)!.info.transport, 'wss');
+  });
+
+  it('wss with client certificates: the CN names the user; no certificate, no connection', async () => {
+    const base = { protocol: 'wss' as const, path: '/mqtt', ca: pki.read('ca.pem'), servername: 'localhost' };
+    const c = await connect(port('wssm'), {
+      ...base,
+      cert: pki.read('client.pem'),
+      key: pki.read('client.key'),
+      clientId: uniqueId('wssm'),
+    });
+    clients.push(c);
+    const conn = connOf(c.client.options.clientId!)!;
+    assert.equal(conn.username, 'alice');
+    assert.equal(conn.info.certCommonName, 'alice');
+    assert.equal(conn.info.listener, 'wssm');
+    await assert.rejects(connect(port('wssm'), { ...base, connectTimeout: 3000 }));
   });
 
   it('serves only the configured path of each listener', async () => {
@@ -178,5 +203,20 @@ describe('MQTT over WebSocket listeners', () => {
     const res = await fetch(`http://127.0.0.1:${port('ws1')}/mqtt`);
     assert.equal(res.status, 426);
     await res.text();
+  });
+});
+
+describe('stopping a broker with a WebSocket client connected', () => {
+  it('sends the v5 client DISCONNECT 0x8B (server shutting down) over the WebSocket [MQTT-4.13]', async () => {
+    const b = await startBroker({ listeners: { ws: { kind: 'ws', port: 0 } } });
+    const c = await connect(b.broker.listener('ws')!.port, { protocol: 'ws', path: '/mqtt', protocolVersion: 5 });
+    const reason = new Promise<number | undefined>((resolve) =>
+      c.client.once('disconnect', (p) => resolve(p.reasonCode)),
+    );
+    const started = Date.now();
+    await b.stop();
+    assert.equal(await reason, 0x8b);
+    assert.ok(Date.now() - started < 3000, 'the stop did not wait for the WebSocket close timeout');
+    await c.end(true);
   });
 });
