@@ -405,13 +405,111 @@ export const FlappingSchema = z
   })
   .strict();
 
-/** The addresses the MQTT listeners bind. */
-export function mqttBindAddresses(c: Pick<BrokerConfig, 'mqtt'>): string[] {
-  return [c.mqtt.bind];
+/** The kinds of MQTT listener: plain TCP, TLS, WebSocket, WebSocket over TLS. */
+export const LISTENER_KINDS = ['tcp', 'tls', 'ws', 'wss'] as const;
+export type ListenerKind = (typeof LISTENER_KINDS)[number];
+/** The port a listener of each kind binds when it names none. */
+export const LISTENER_DEFAULT_PORTS: Readonly<Record<ListenerKind, number>> = {
+  tcp: 1883,
+  tls: 8883,
+  ws: 8083,
+  wss: 8084,
+};
+
+/** One [listeners.<name>] table: an MQTT listener besides mqtt.bind/mqtt.port. */
+export const ListenerSchema = z
+  .object({
+    kind: z.enum(LISTENER_KINDS),
+    /** false keeps the listener configured but closed. */
+    enabled: z.boolean().default(true),
+    /** Loopback by default; another address needs auth.allow_anonymous set, as mqtt.bind does. */
+    bind: z.string().min(1).default('127.0.0.1'),
+    /** Default by kind: tcp 1883, tls 8883, ws 8083, wss 8084 (0 = any free port). */
+    port: port.optional(),
+    /** ws/wss: the only HTTP path that upgrades to MQTT over WebSocket. */
+    path: z.string().startsWith('/', { message: 'must start with "/"' }).default('/mqtt'),
+    /** tls/wss: PEM certificate (chain) the listener presents; required. */
+    tls_cert: z.string().default(''),
+    /** tls/wss: PEM private key of tls_cert; required. */
+    tls_key: z.string().default(''),
+    /** tls/wss: PEM CA bundle that client certificates are verified against (with tls_verify_peer). */
+    tls_ca: z.string().default(''),
+    /** tls/wss: require a client certificate signed by tls_ca (mutual TLS); others fail the handshake. */
+    tls_verify_peer: z.boolean().default(false),
+    /** tls/wss: the lowest TLS version accepted. */
+    tls_min_version: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
+    /** tls/wss: OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are OpenSSL's); "" = Node's default. */
+    tls_ciphers: z.string().default(''),
+    /**
+     * tls/wss with tls_verify_peer: the client certificate names the user of a CONNECT without a
+     * username: "cn" its subject CN, "san" its first DNS or email subjectAltName, "none" never.
+     */
+    tls_cert_as_username: z.enum(['cn', 'san', 'none']).default('none'),
+    /** tls/wss: close a connection whose TLS handshake has not finished within this many milliseconds. */
+    tls_handshake_timeout_ms: positiveInt.default(10_000),
+  })
+  .strict()
+  .superRefine((l, ctx) => {
+    const secure = l.kind === 'tls' || l.kind === 'wss';
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (secure) {
+      if (l.tls_cert === '') issue('tls_cert', `is required for a ${l.kind} listener: a PEM certificate file`);
+      if (l.tls_key === '')
+        issue('tls_key', `is required for a ${l.kind} listener: the PEM private key file of tls_cert`);
+      if (l.tls_verify_peer && l.tls_ca === '') {
+        issue(
+          'tls_ca',
+          'is required with tls_verify_peer = true: the PEM CA bundle client certificates are checked against',
+        );
+      }
+      if (l.tls_cert_as_username !== 'none' && !l.tls_verify_peer) {
+        issue(
+          'tls_cert_as_username',
+          'needs tls_verify_peer = true: only a verified client certificate may name a user',
+        );
+      }
+    } else {
+      const tlsKeys = ['tls_cert', 'tls_key', 'tls_ca', 'tls_ciphers'] as const;
+      for (const k of tlsKeys)
+        if (l[k] !== '')
+          issue(
+            k,
+            `is for tls and wss listeners, not ${l.kind}: use kind = "${l.kind === 'ws' ? 'wss' : 'tls'}" or remove it`,
+          );
+      if (l.tls_verify_peer) issue('tls_verify_peer', `is for tls and wss listeners, not ${l.kind}`);
+      if (l.tls_cert_as_username !== 'none')
+        issue('tls_cert_as_username', `is for tls and wss listeners, not ${l.kind}`);
+    }
+  })
+  .transform((l) => ({ ...l, port: l.port ?? LISTENER_DEFAULT_PORTS[l.kind] }));
+
+export type ListenerConfig = z.infer<typeof ListenerSchema>;
+
+/** [listeners.<name>]: named MQTT listeners, any number of each kind; none by default. */
+export const ListenersSchema = z.record(z.string(), ListenerSchema).superRefine((listeners, ctx) => {
+  // checked here rather than as the record's key schema, whose message zod replaces with "Invalid key in record"
+  for (const name of Object.keys(listeners)) {
+    const problem = !/^[A-Za-z0-9_-]{1,64}$/.test(name)
+      ? 'a listener name is 1 to 64 letters, digits, "_" or "-"'
+      : name === 'default'
+        ? '"default" names the mqtt.bind/mqtt.port listener: choose another name'
+        : '';
+    if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+  }
+});
+
+/** The enabled [listeners.<name>] tables, by name. */
+export function enabledListeners(c: Pick<BrokerConfig, 'listeners'>): [string, ListenerConfig][] {
+  return Object.entries(c.listeners).filter(([, l]) => l.enabled);
+}
+
+/** The addresses the MQTT listeners bind: mqtt.bind and every enabled [listeners.<name>]. */
+export function mqttBindAddresses(c: Pick<BrokerConfig, 'mqtt' | 'listeners'>): string[] {
+  return [c.mqtt.bind, ...enabledListeners(c).map(([, l]) => l.bind)];
 }
 
 /** auth.allow_anonymous with "auto" resolved: anonymous clients only while every listener is loopback. */
-export function anonymousAllowed(c: Pick<BrokerConfig, 'mqtt' | 'auth'>): boolean {
+export function anonymousAllowed(c: Pick<BrokerConfig, 'mqtt' | 'listeners' | 'auth'>): boolean {
   const a = c.auth.allow_anonymous;
   return a === 'auto' ? mqttBindAddresses(c).every(isLoopbackAddress) : a;
 }
@@ -431,6 +529,7 @@ export const ConfigSchema = z
     quota: QuotaSchema.default(QuotaSchema.parse({})),
     acl: AclSchema.default(AclSchema.parse({})),
     flapping: FlappingSchema.default(FlappingSchema.parse({})),
+    listeners: ListenersSchema.default({}),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -445,6 +544,17 @@ export const ConfigSchema = z
       }
     }
     if (c.node.workers === 1) return;
+    // the primary reads each CONNECT in clear to pick the worker: it cannot see into TLS or WebSocket yet
+    for (const [name, l] of enabledListeners(c)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['listeners', name, 'kind'],
+        message:
+          l.kind === 'tcp'
+            ? 'listeners.<name> need node.workers = 1 for now (with workers, the node listens on mqtt.bind/mqtt.port only): set node.workers = 1 or remove the listener'
+            : 'listeners of kind tls/ws/wss need node.workers = 1 for now: set node.workers = 1 or remove the listener',
+      });
+    }
     // what the workers do not share yet: say so at start rather than lose data later
     if (c.storage.engine !== 'memory') {
       ctx.addIssue({

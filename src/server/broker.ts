@@ -32,7 +32,8 @@ import { AuthChain } from './security/auth-chain.js';
 import { createAuthProviders } from './security/create-auth-providers.js';
 import { banCovers } from './security/ban-check.js';
 import { FlappingDetector } from './features/flapping.js';
-import { TcpListener } from './transport/tcp-listener.js';
+import { createListeners } from './transport/create-listeners.js';
+import type { MqttListener } from './transport/listener.js';
 import { ownerOf } from './workers/client-owner.js';
 import { FLAG_DIRECT, FLAG_RETAIN_UPDATE, type ForwardedPublish } from './workers/mesh-codec.js';
 import { WorkerMesh, type MeshHost } from './workers/worker-mesh.js';
@@ -76,7 +77,7 @@ export class Broker implements MeshHost {
   readonly connections = new Set<Connection>();
   readonly version = VERSION;
   private readonly dispatcher: Dispatcher;
-  private readonly listeners: TcpListener[] = [];
+  private readonly listeners: MqttListener[] = [];
   /** The in-process AdminApi (the admin gRPC endpoint serves it). */
   readonly admin: AdminService;
   private readonly adminEndpoints = new AdminEndpoints();
@@ -146,14 +147,13 @@ export class Broker implements MeshHost {
       return;
     }
     await loadAdminTokens(this.adminTokens, this.adminAuth, this.config);
-    const { bind, port } = this.config.mqtt;
-    const tcp = new TcpListener(this, bind, port);
-    await tcp.listen();
-    this.listeners.push(tcp);
     try {
+      // every listener is made (certificate files read) before any listens
+      for (const l of createListeners(this)) this.listeners.push(l);
+      for (const l of this.listeners) await l.listen();
       await this.adminEndpoints.start(this.admin, this.config, this.log, this.adminAuth, () => !this.stopping);
     } catch (err) {
-      await tcp.close();
+      await Promise.all(this.listeners.map((l) => l.close()));
       throw err;
     }
     this.startedAt = Date.now();
@@ -197,6 +197,18 @@ export class Broker implements MeshHost {
       this.log.info({ clientId: conn.clientId, kind: ban.kind, value: ban.value }, 'banned client disconnected');
       conn.disconnect(RC.ADMINISTRATIVE_ACTION, 'banned');
     }
+  }
+
+  /** A listener by name: "default" (mqtt.bind/mqtt.port) or a listeners.<name>. */
+  listener(name: string): MqttListener | undefined {
+    return this.listeners.find((l) => l.name === name);
+  }
+
+  /** Read every TLS listener's certificate files again (SIGHUP); false when one kept its old certificate. */
+  reloadTls(reason: string): boolean {
+    let ok = true;
+    for (const l of this.listeners) if (l.reloadTls && !l.reloadTls(reason)) ok = false;
+    return ok;
   }
 
   /** Stop accepting, tell v5 clients 0x8B [MQTT-4.13], close every connection, flush storage. */

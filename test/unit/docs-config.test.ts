@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, loadConfig } from '../../src/lib/config.js';
+import { ListenerSchema } from '../../src/lib/config-schema.js';
 
 const doc = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
 
@@ -54,4 +55,17 @@ describe('docs/configuration.md', () => {
       for (const key of documented) assert.ok(key! in (keys as object), `${name}.${key} is documented but not a key`);
     });
   }
+
+  it('documents every key of [listeners.<name>] with its default', () => {
+    const text = section('listeners.<name>');
+    const defaults = ListenerSchema.parse({ kind: 'tcp' }) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(defaults)) {
+      const row = text.split('\n').find((l) => new RegExp(`^\\|\\s*\`${key}\`\\s*\\|`).test(l));
+      assert.ok(row, `listeners.<name>.${key} is not documented`);
+      const shown = value === '' ? '""' : String(value);
+      assert.ok(row.includes(`\`${shown}\``), `listeners.<name>.${key}: default ${shown} not in "${row}"`);
+    }
+    const documented = [...text.matchAll(/^\|\s*`([a-z_0-9]+)`\s*\|/gm)].map((m) => m[1]);
+    for (const key of documented) assert.ok(key! in defaults, `listeners.<name>.${key} is documented but not a key`);
+  });
 });

@@ -9,7 +9,7 @@ import { WorkerPrimary } from '../../server/workers/worker-primary.js';
 
 export default class ServerStart extends Command {
   static override summary = 'Start the RobustMQ broker in the foreground.';
-  static override description = `Configuration is read from defaults, then the TOML file given with --config, then ROBUSTMQ_* environment variables (ROBUSTMQ_<SECTION>_<KEY>, e.g. ROBUSTMQ_MQTT_PORT=1884), then these flags. A bad value stops the start with a message naming the key. SIGINT and SIGTERM shut the broker down cleanly: MQTT 5 clients get DISCONNECT 0x8B.`;
+  static override description = `Configuration is read from defaults, then the TOML file given with --config, then ROBUSTMQ_* environment variables (ROBUSTMQ_<SECTION>_<KEY>, e.g. ROBUSTMQ_MQTT_PORT=1884), then these flags. A bad value stops the start with a message naming the key. SIGINT and SIGTERM shut the broker down cleanly: MQTT 5 clients get DISCONNECT 0x8B. SIGHUP reloads the certificates of the TLS listeners ([listeners.<name>]).`;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --mqtt-port 1884 --log-level debug',
@@ -59,7 +59,7 @@ export default class ServerStart extends Command {
       mqtt: { port: flags['mqtt-port'], bind: flags.bind },
       admin: { grpc_port: flags['admin-port'], http_port: flags['http-port'] },
     };
-    let broker: { readonly log: Logger; stop(): Promise<void> };
+    let broker: { readonly log: Logger; stop(): Promise<void>; reloadTls?(reason: string): boolean };
     try {
       const config = loadConfig({ file: flags.config, env: process.env, overrides });
       if (config.node.workers > 1) {
@@ -96,6 +96,11 @@ export default class ServerStart extends Command {
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      // SIGHUP: the TLS listeners read their certificate files again (each reload is logged)
+      process.on('SIGHUP', () => {
+        broker.log.info({ signal: 'SIGHUP' }, 'signal received: reloading TLS certificates');
+        broker.reloadTls?.('SIGHUP');
+      });
     });
   }
 

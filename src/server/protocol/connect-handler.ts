@@ -92,7 +92,8 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
     else conn.destroy('malformed CONNECT (bad string or trailing bytes)');
     return;
   }
-  conn.username = packet.username;
+  // a verified client certificate names the user of a CONNECT without one (tls_cert_as_username)
+  conn.username = packet.username ?? conn.info.certUsername;
 
   // v5 enhanced authentication: the SCRAM methods of auth.scram; any other is refused [MQTT-4.12.0-1]
   let authMethod: ScramMethod | undefined;
@@ -225,7 +226,7 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
   conn.state = 'authenticating';
   const request: AuthRequest = {
     clientId,
-    username: packet.username,
+    username: conn.username,
     password: packet.password === undefined ? undefined : Buffer.from(packet.password),
     remoteAddress: conn.info.remoteAddress,
     remotePort: conn.info.remotePort,

@@ -31,6 +31,8 @@ export interface TransportInfo {
   listener?: string;
   /** TLS listeners that ask for client certificates: the verified certificate's subject CN. */
   certCommonName?: string;
+  /** The user the client certificate names (listeners.<name>.tls_cert_as_username), for a CONNECT without a username. */
+  certUsername?: string;
 }
 
 /** Packets a client may send after CONNECT while it is being authenticated, before the rest is refused. */

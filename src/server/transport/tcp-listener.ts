@@ -1,16 +1,19 @@
 // The plain TCP listener: accepts sockets and hands each one to the broker as a byte duplex.
 import net from 'node:net';
-import { RobustMQError } from '../../lib/errors.js';
+import { hostPort } from '../../lib/host-port.js';
 import type { Broker } from '../broker.js';
+import { closeServer, listenOn, type MqttListener } from './listener.js';
 
-export class TcpListener {
+export class TcpListener implements MqttListener {
   private readonly server: net.Server;
   port = 0;
 
+  /** `name` undefined: the default listener of mqtt.bind/mqtt.port. */
   constructor(
     private readonly broker: Broker,
     private readonly host: string,
     private readonly requestedPort: number,
+    private readonly listenerName?: string,
   ) {
     // TCP keep-alive finds peers that vanished without a FIN even when MQTT keep alive is 0; it is
     // off unless configured, as each accepted socket then needs four more socket options
@@ -25,38 +28,26 @@ export class TcpListener {
         transport: 'tcp',
         remoteAddress: socket.remoteAddress ?? '',
         remotePort: socket.remotePort ?? 0,
+        listener: listenerName,
       });
     });
   }
 
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException) => {
-        reject(
-          new RobustMQError(
-            'RMQ_ERR_LISTEN',
-            `cannot listen on ${this.host}:${this.requestedPort} (${err.code ?? err.message}); ` +
-              'choose another port with --mqtt-port or mqtt.port',
-            { cause: err },
-          ),
-        );
-      };
-      this.server.once('error', onError);
-      this.server.listen({ host: this.host, port: this.requestedPort, backlog: 1024 }, () => {
-        this.server.off('error', onError);
-        // a failed listen is reported once, by the rejection above (no logged stack trace at startup)
-        this.server.on('error', (err) => this.broker.log.error({ err }, 'tcp listener error'));
-        this.port = (this.server.address() as net.AddressInfo).port;
-        resolve();
-      });
-    });
+  get name(): string {
+    return this.listenerName ?? 'default';
+  }
+
+  async listen(): Promise<void> {
+    const key = this.listenerName ? `listeners.${this.listenerName}.port` : '--mqtt-port or mqtt.port';
+    this.port = await listenOn(this.server, this.host, this.requestedPort, key, this.broker.log);
   }
 
   describe(): string {
-    return `mqtt://${this.host}:${this.port}`;
+    const url = `mqtt://${hostPort(this.host, this.port)}`;
+    return this.listenerName ? `${url} (${this.listenerName})` : url;
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeServer(this.server);
   }
 }
