@@ -32,6 +32,8 @@ export interface NodeStatus {
   adminAuthFailures: number;
   /** MQTT CONNECTs refused by authentication (bad credentials, not authorized, provider unavailable) since start. */
   mqttAuthFailures: number;
+  /** Every MQTT listener as a URL, the named ones followed by their name, e.g. "mqtts://0.0.0.0:8883 (tls1)". */
+  listeners: string[];
 }
 
 export interface ClusterStatus {

@@ -164,7 +164,7 @@ export class Broker implements MeshHost {
       {
         version: VERSION,
         node: this.nodeName,
-        listeners: this.listeners.map((l) => l.describe()),
+        listeners: this.listenerDescriptions(),
         admin: this.adminEndpoints.grpc?.describe(),
         rest: this.adminEndpoints.rest?.describe(),
         storage: this.storage.engine,
@@ -197,6 +197,11 @@ export class Broker implements MeshHost {
       this.log.info({ clientId: conn.clientId, kind: ban.kind, value: ban.value }, 'banned client disconnected');
       conn.disconnect(RC.ADMINISTRATIVE_ACTION, 'banned');
     }
+  }
+
+  /** Every MQTT listener as it describes itself (the start log line and NodeStatus.listeners). */
+  listenerDescriptions(): string[] {
+    return this.listeners.map((l) => l.describe());
   }
 
   /** A listener by name: "default" (mqtt.bind/mqtt.port) or a listeners.<name>. */

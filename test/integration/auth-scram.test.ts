@@ -145,6 +145,20 @@ describe('SCRAM enhanced authentication', () => {
     });
   }
 
+  it('a banned username is refused (0x8A) when SCRAM names it and the CONNECT had no User Name', async () => {
+    await b.broker.admin.createUser({ username: 'mallory', password: 'eve-pass' });
+    await b.broker.admin.createBan({ kind: 'username', value: 'mallory', reason: 'test' });
+    try {
+      const { connack } = await scramConnect(b.port, 'SCRAM-SHA-256', 'mallory', 'eve-pass');
+      assert.equal(connack.reasonCode, 0x8a);
+    } finally {
+      await b.broker.admin.deleteBan('username', 'mallory');
+    }
+    const { c, connack } = await scramConnect(b.port, 'SCRAM-SHA-256', 'mallory', 'eve-pass');
+    assert.equal(connack.reasonCode, 0, 'let in once the ban is removed');
+    c.close();
+  });
+
   it('a superuser is connected as one; a username with "," and "=" is escaped in SCRAM', async () => {
     const root = await scramConnect(b.port, 'SCRAM-SHA-512', 'root', 'toor-toor');
     const odd = await scramConnect(b.port, 'SCRAM-SHA-256', 'co,m=ma', 'escaped');

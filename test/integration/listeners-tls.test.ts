@@ -69,11 +69,16 @@ describe('MQTT over TLS listeners', () => {
     if (pki) rmSync(pki.dir, { recursive: true, force: true });
   });
 
-  it('starts every enabled listener, each on its own port, and not the disabled one', () => {
+  it('starts every enabled listener, each on its own port, and not the disabled one; the admin API lists them', async () => {
     const ports = ['tls1', 'tls2', 'mtls', 'mtls_san', 'tls13'].map(port);
     assert.equal(new Set([...ports, b.port]).size, 6);
     assert.equal(b.broker.listener('off'), undefined);
     assert.match(b.broker.listener('tls1')!.describe(), /^mqtts:\/\/127\.0\.0\.1:\d+ \(tls1\)$/);
+    // server status / cluster status show NodeStatus.listeners
+    const listed = (await b.broker.admin.clusterStatus()).nodes[0]!.listeners;
+    assert.equal(listed.length, 6);
+    assert.ok(listed.includes(`mqtts://127.0.0.1:${port('tls2')} (tls2)`), listed.join(', '));
+    assert.ok(listed.includes(`mqtt://127.0.0.1:${b.port}`), listed.join(', '));
   });
 
   it('carries mosquitto_sub and mosquitto_pub (--cafile) over two TLS listeners and to a TCP client', async () => {

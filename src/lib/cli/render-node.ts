@@ -10,6 +10,7 @@ const NODE_FIELDS = {
   started: { header: 'started at', value: (n) => (n.startedAtMs ? new Date(n.startedAtMs).toISOString() : '') },
   pid: { header: 'pid', value: (n) => n.pid || '' },
   mqtt: { header: 'mqtt', value: (n) => n.mqttAddress },
+  listeners: { header: 'listeners', value: (n) => (n.listeners ?? []).join(', ') },
   admin: { header: 'admin grpc', value: (n) => n.adminGrpcAddress || 'off' },
   rest: { header: 'rest', value: (n) => n.restAddress || 'off' },
   storage: { header: 'storage', value: (n) => n.storageEngine },

@@ -97,6 +97,7 @@ export class AdminService implements AdminApi {
           restAddress: b.restPort ? hostPort(b.config.admin.http_bind, b.restPort) : '',
           adminAuthFailures: b.adminAuth.failures,
           mqttAuthFailures: b.authChain.failures,
+          listeners: b.listenerDescriptions(),
         },
       ],
     };

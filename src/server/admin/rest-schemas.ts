@@ -46,6 +46,7 @@ const nodeStatus = {
     restAddress: str,
     adminAuthFailures: int,
     mqttAuthFailures: int,
+    listeners: { type: 'array', items: str },
   },
 } as const;
 

@@ -235,7 +235,15 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
     certCommonName: conn.info.certCommonName,
     abandoned: () => conn.state === 'closed',
   };
-  const accepted: Accepted = { clean: packet.clean !== false, expiry, expiryCapped, will, assigned, serverKeepAlive };
+  const accepted: Accepted = {
+    clean: packet.clean !== false,
+    expiry,
+    expiryCapped,
+    will,
+    assigned,
+    serverKeepAlive,
+    bannedChecked: request.username,
+  };
   if (refuseBanned(conn, request)) return;
   const decided =
     authMethod === undefined
@@ -275,6 +283,8 @@ interface Accepted {
   will?: { message: ReturnType<typeof createMessage>; delay: number };
   assigned?: string;
   serverKeepAlive?: number;
+  /** The username the ban check saw (SCRAM may settle on another: that one is checked in admit). */
+  bannedChecked?: string;
   /** Enhanced authentication: the method and the last data, for the CONNACK [MQTT-4.12.0-5]. */
   auth?: { method: string; data?: Buffer };
 }
@@ -294,6 +304,15 @@ function admit(conn: Connection, decision: AuthDecision, a: Accepted): void {
       result.outcome === 'deny' ? result.reason : 'not authorized',
     );
     return;
+  }
+  if (conn.username !== a.bannedChecked && conn.username !== undefined) {
+    // the username authentication settled on (SCRAM's) was not the one checked before it
+    const ban = findBan(broker.security, { clientId: conn.clientId, username: conn.username, remoteAddress: '' });
+    if (ban) {
+      broker.metrics.connectionsBanned++;
+      refuse(conn, v5, RC.BANNED, 'banned');
+      return;
+    }
   }
   conn.superuser = result.superuser === true;
   if (result.acl?.length) conn.connectionAcl = result.acl;

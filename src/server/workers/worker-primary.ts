@@ -422,6 +422,8 @@ export class WorkerPrimary implements AdminApi {
             : '',
           adminAuthFailures: this.adminAuth.failures,
           mqttAuthFailures: sum((n) => n.mqttAuthFailures),
+          // with workers the node listens on mqtt.bind/mqtt.port only (named listeners are refused)
+          listeners: [`mqtt://${hostPort(this.config.mqtt.bind, this.port)}`],
         },
       ],
     };
