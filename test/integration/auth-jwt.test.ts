@@ -189,6 +189,28 @@ describe('jwt HS256 in the password, before builtin', () => {
     }
   });
 
+  it('the acl claim is enforced: SUBACK 0x87 and PUBACK 0x87 outside it, granted inside (v5)', async () => {
+    const acl = { pub: ['up/${clientid}'], sub: ['down/#'] };
+    const c = await connect(b.port, {
+      protocolVersion: 5,
+      username: 'u',
+      clientId: 'dev-enf',
+      password: await sign({ sub: 'dev-enf', acl }),
+    });
+    try {
+      // MQTT.js rejects a SUBSCRIBE with any failure code, with the SUBACK on the error
+      const err = await c.client.subscribeAsync({ 'down/x': { qos: 1 }, 'up/dev-enf': { qos: 1 } }).then(
+        () => assert.fail('the SUBSCRIBE outside the claim was granted'),
+        (e: { packet?: { granted?: number[] } }) => e,
+      );
+      assert.deepEqual(err.packet?.granted, [1, 0x87]);
+      await c.client.publishAsync('up/dev-enf', 'ok', { qos: 1 });
+      await assert.rejects(c.client.publishAsync('down/x', 'no', { qos: 1 }), /135|Not authorized/i);
+    } finally {
+      await c.end();
+    }
+  });
+
   it('an acl claim that cannot be read refuses the token', async () => {
     for (const acl of [
       'pub',
