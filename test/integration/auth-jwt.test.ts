@@ -147,10 +147,11 @@ describe('jwt HS256 in the password, before builtin', () => {
     }
   });
 
-  it('the acl claim, list form: the rules of the connection; an allow rule with a condition is left out', async () => {
+  it('the acl claim, list form: the rules of the connection with their qos/retain conditions; an allow rule with another condition is left out', async () => {
     const acl = [
       { permission: 'allow', action: 'publish', topic: 't/${clientid}' },
       { permission: 'allow', action: 'subscribe', topic: 't/1/#', qos: [1] },
+      { permission: 'allow', action: 'subscribe', topic: 't/2/#', clientid_re: '^x' },
       { permission: 'deny', action: 'all', topic: '#', retain: true },
     ];
     const c = await connect(b.port, {
@@ -162,7 +163,8 @@ describe('jwt HS256 in the password, before builtin', () => {
       const conn = [...b.broker.connections].find((x) => x.clientId === 'dev-acl');
       assert.deepEqual(conn?.connectionAcl, [
         { permission: 'allow', action: 'publish', filter: 't/${clientid}' },
-        { permission: 'deny', action: 'all', filter: '#' },
+        { permission: 'allow', action: 'subscribe', filter: 't/1/#', qos: [1] },
+        { permission: 'deny', action: 'all', filter: '#', retain: true },
       ]);
     } finally {
       await c.end();

@@ -4,8 +4,9 @@
 //   no rule goes on to the other rules;
 // - the older object form, `{"pub": [...], "sub": [...], "all": [...]}`: allow lists, and anything
 //   else is denied (a final deny-all rule).
-// A rule is never made wider than it was written: an allow rule narrowed by a condition this broker
-// does not evaluate (qos, retain, clientid_re, ipaddr, ...) is left out; a deny rule with one is kept
+// The `qos` (a QoS or a list of them) and `retain` (true/false) conditions are kept, as the authorizer
+// evaluates them. A rule is never made wider than it was written: an allow rule narrowed by a condition
+// this broker does not evaluate (clientid_re, ipaddr, ...) is left out; a deny rule with one is kept
 // for every case. A filter may use ${username} and ${clientid} (checkAclFilter).
 import { checkAclFilter } from '../../../lib/security-rules.js';
 import type { ConnectionAclRule } from '../auth-types.js';
@@ -37,6 +38,14 @@ function filterOf(topic: unknown, where: string): string {
   return topic;
 }
 
+function qosOf(value: unknown, where: string): (0 | 1 | 2)[] {
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0 || !list.every((q) => q === 0 || q === 1 || q === 2)) {
+    throw new Error(`${where}: qos must be 0, 1, 2 or a list of them`);
+  }
+  return [...new Set(list as (0 | 1 | 2)[])].sort();
+}
+
 function parseList(list: unknown[]): ParsedAcl {
   const rules: ConnectionAclRule[] = [];
   let skipped = 0;
@@ -51,12 +60,23 @@ function parseList(list: unknown[]): ParsedAcl {
       throw new Error(`${where}: action must be "publish", "subscribe" or "all"`);
     }
     const filter = filterOf(r['topic'], where);
-    const conditions = Object.keys(r).filter((k) => k !== 'permission' && k !== 'action' && k !== 'topic');
+    const known = new Set(['permission', 'action', 'topic', 'qos', 'retain']);
+    const conditions = Object.keys(r).filter((k) => !known.has(k));
     if (r['permission'] === 'allow' && conditions.length > 0) {
       skipped++;
       return;
     }
-    rules.push({ permission: r['permission'], action: r['action'] as ConnectionAclRule['action'], filter });
+    const rule: ConnectionAclRule = {
+      permission: r['permission'],
+      action: r['action'] as ConnectionAclRule['action'],
+      filter,
+    };
+    if (r['qos'] !== undefined) rule.qos = qosOf(r['qos'], where);
+    if (r['retain'] !== undefined) {
+      if (typeof r['retain'] !== 'boolean') throw new Error(`${where}: retain must be true or false`);
+      rule.retain = r['retain'];
+    }
+    rules.push(rule);
   });
   return { rules, skipped };
 }
