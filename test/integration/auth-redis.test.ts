@@ -11,8 +11,8 @@ import { startRedis, type RedisServer } from '../helpers/redis.js';
 
 let server: RedisServer;
 
-before(async () => {
-  server = await startRedis();
+/** The users of the shared scenarios (nothing is saved to disk: seeded again after a restart). */
+async function seedUsers(): Promise<void> {
   // sha256 over salt + password (salt_position = prefix): hashes made with node:crypto for the
   // shared scenarios; EMQX's documented example is checked on its own below
   const { createHash } = await import('node:crypto');
@@ -38,6 +38,11 @@ before(async () => {
     '1',
   ]);
   await server.command(['HSET', 'mqtt_user:nopass', 'salt', 'x']);
+}
+
+before(async () => {
+  server = await startRedis();
+  await seedUsers();
 });
 
 after(() => server?.destroy());
@@ -56,33 +61,10 @@ describeDbAuthentication({
   userCount: async () => ((await server.command(['KEYS', 'mqtt_user:*'])) as string[]).length,
   stopDatabase: async () => {
     await server.stop();
-    // nothing is saved to disk: the users come back with the test's own HSETs
   },
   startDatabase: async () => {
     await server.start();
-    const { createHash } = await import('node:crypto');
-    const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-    await server.command([
-      'HSET',
-      'mqtt_user:alice',
-      'password_hash',
-      sha('salt-awonderland'),
-      'salt',
-      'salt-a',
-      'is_superuser',
-      '0',
-    ]);
-    await server.command([
-      'HSET',
-      'mqtt_user:root',
-      'password_hash',
-      sha('salt-rtoor-toor'),
-      'salt',
-      'salt-r',
-      'is_superuser',
-      '1',
-    ]);
-    await server.command(['HSET', 'mqtt_user:nopass', 'salt', 'x']);
+    await seedUsers();
   },
 });
 
