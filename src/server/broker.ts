@@ -154,6 +154,7 @@ export class Broker implements MeshHost {
       await this.adminEndpoints.start(this.admin, this.config, this.log, this.adminAuth, () => !this.stopping);
     } catch (err) {
       await Promise.all(this.listeners.map((l) => l.close()));
+      await this.authChain.stop(); // file watchers and database pools of the providers
       throw err;
     }
     this.startedAt = Date.now();

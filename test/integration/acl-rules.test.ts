@@ -225,7 +225,13 @@ describe('ACL rules, acl.no_match = "allow" (the default)', () => {
     const c = await client(5);
     assert.equal(await c.subscribe('keep/secret'), DENIED);
     await nothing(c.c, 'publish');
-    assert.equal(await c.subscribe('keep/+'), 0, 'keep/+ is not covered by the rule keep/secret');
+    // keep/+ would bring keep/secret (retained, and every later message): a deny rule that overlaps refuses it
+    assert.equal(await c.subscribe('keep/+'), DENIED);
+    await nothing(c.c, 'publish');
+    assert.equal(await c.subscribe('keep/open'), 0);
+    const got = await c.c.next<IPublishPacket>('publish');
+    assert.equal(got.topic, 'keep/open');
+    await nothing(c.c, 'publish');
   });
 
   it('a will the client may not publish refuses the CONNECT (v5 0x87, 3.1.1 return code 5)', async () => {
@@ -303,6 +309,31 @@ describe('ACL rules, acl.no_match = "deny"', () => {
       5,
     );
     assert.deepEqual((await c.c.next<ISubackPacket>('suback')).granted, [1, DENIED, 2]);
+  });
+
+  it('a deny rule refuses a subscription that could bring one of its topics: `deny z/secret/#` refuses `#` and `+/secret/x`', async () => {
+    const rule = await b.broker.admin.createAcl({
+      principalKind: 'all',
+      action: 'subscribe',
+      permission: 'deny',
+      filter: 'z/secret/#',
+    });
+    const open2 = await b.broker.admin.createAcl({
+      principalKind: 'all',
+      action: 'subscribe',
+      permission: 'allow',
+      filter: '#',
+    });
+    try {
+      const c = await Client.open(b.port, 5);
+      open.push(c);
+      assert.equal(await c.subscribe('#'), DENIED);
+      assert.equal(await c.subscribe('+/secret/x'), DENIED);
+      assert.equal(await c.subscribe('z/public/x'), 0);
+    } finally {
+      await b.broker.admin.deleteAcl(rule.id);
+      await b.broker.admin.deleteAcl(open2.id);
+    }
   });
 
   it('a superuser is allowed everything', async () => {

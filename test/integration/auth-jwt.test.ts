@@ -185,6 +185,7 @@ describe('jwt HS256 in the password, before builtin', () => {
         { permission: 'allow', action: 'subscribe', filter: 'down/#' },
         { permission: 'allow', action: 'all', filter: 'both' },
         { permission: 'deny', action: 'all', filter: '#' },
+        { permission: 'deny', action: 'all', filter: '$SYS/#' },
       ]);
     } finally {
       await c.end();

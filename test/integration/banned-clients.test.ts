@@ -121,6 +121,15 @@ describe('flapping detection', () => {
     assert.equal(await connectCode(b.port, 5, id), 0, 'the ban has ended and the count starts again');
   });
 
+  it("refused CONNECTs do not count: wrong passwords under a victim's client id do not get it banned", async () => {
+    await b.broker.admin.createUser({ username: 'victim', password: 'right-one' });
+    const id = uniqueId('victim');
+    for (let i = 0; i < 6; i++) {
+      assert.equal(await connectCode(b.port, 5, id, { username: 'victim', password: Buffer.from('wrong') }), 0x86);
+    }
+    assert.equal(await connectCode(b.port, 5, id, { username: 'victim', password: Buffer.from('right-one') }), 0);
+  });
+
   it('off by default', async () => {
     const plain = await startBroker();
     try {

@@ -7,6 +7,8 @@ import {
   conditionsMatch,
   expandFilter,
   filterCovers,
+  filtersOverlap,
+  ruleApplies,
   principalMatches,
   topicApplies,
   type AclRequest,
@@ -17,6 +19,35 @@ import type { AclRecord } from '../../src/server/storage/storage-adapter.js';
 const who = { clientId: 'dev-1', username: 'alice', remoteAddress: '127.0.0.1' };
 const pub = (topic: string, qos = 0, retain = false): AclRequest => ({ action: 'publish', topic, qos, retain });
 const sub = (topic: string, qos = 0): AclRequest => ({ action: 'subscribe', topic, qos, retain: false });
+
+describe('filtersOverlap: a deny rule applies to a subscription that could bring one of its topics', () => {
+  const cases: [string, string, boolean][] = [
+    ['secret/#', '#', true],
+    ['secret/#', '+/x', true],
+    ['secret/#', 'secret', true],
+    ['a/+', 'a/b', true],
+    ['a/+', 'b/#', false],
+    ['a/b', 'a/b/c', false],
+    ['a/b/#', 'a/+', true],
+    ['#', '$SYS/#', false],
+    ['$SYS/#', '+/x', false],
+    ['$SYS/#', '$SYS/+', true],
+  ];
+  for (const [a, b, overlap] of cases) {
+    it(`'${a}' and '${b}' ${overlap ? 'overlap' : 'do not overlap'}`, () => {
+      assert.equal(filtersOverlap(a, b), overlap);
+      assert.equal(filtersOverlap(b, a), overlap);
+    });
+  }
+
+  it('deny rules use it for SUBSCRIBE, allow rules keep needing to cover the whole filter', () => {
+    const deny = { permission: 'deny', action: 'subscribe', filter: 'secret/#' } as const;
+    const allow = { permission: 'allow', action: 'subscribe', filter: 'secret/#' } as const;
+    assert.equal(ruleApplies(deny, who, sub('#')), true);
+    assert.equal(ruleApplies(allow, who, sub('#')), false);
+    assert.equal(ruleApplies(deny, who, sub('public/#')), false);
+  });
+});
 
 describe('filterCovers: the subscription filter must be covered by the rule filter', () => {
   const cases: [string, string, boolean][] = [

@@ -252,23 +252,24 @@ export function handleConnectFrame(conn: Connection, frame: Buffer): void {
           accepted.auth = { method: authMethod, data: outcome.serverFinal };
           return outcome.decision;
         });
-  decided.then(
-    (decision) => admit(conn, decision, accepted),
-    (err: unknown) => {
-      conn.log.error({ err }, 'authentication failed with an internal error');
+  decided
+    .then((decision) => admit(conn, decision, accepted))
+    // a throw in the providers or in admit() (session open, hooks) ends this connection, not the broker
+    .catch((err: unknown) => {
+      conn.log.error({ err }, 'internal error while admitting a client');
       if (conn.state === 'authenticating') refuse(conn, v5, RC.UNSPECIFIED_ERROR, 'internal error');
-    },
-  );
+      else if (conn.state === 'connected') conn.disconnect(RC.IMPLEMENTATION_SPECIFIC_ERROR, 'internal error');
+    });
 }
 
 /**
- * Banned (client id, username as in the request, remote address, regex) or flapping: refused with
- * v5 0x8A Banned / 3.1.1 return code 5, before any provider is asked. A refused CONNECT does not count
- * towards flapping.
+ * Banned (client id, username as in the request, remote address, regex): refused with v5 0x8A Banned /
+ * 3.1.1 return code 5, before any provider is asked. (Flapping counts in admit(), once a client is
+ * authenticated: wrong passwords under someone else's client id must not get that client banned.)
  */
 function refuseBanned(conn: Connection, request: AuthRequest): boolean {
   const broker = conn.broker;
-  const ban = findBan(broker.security, request) ?? broker.flapping.connected(request.clientId);
+  const ban = findBan(broker.security, request);
   if (!ban) return false;
   broker.metrics.connectionsBanned++;
   refuse(conn, conn.v5, RC.BANNED, ban.reason === 'flapping' ? 'banned: flapping' : 'banned');
@@ -313,6 +314,11 @@ function admit(conn: Connection, decision: AuthDecision, a: Accepted): void {
       refuse(conn, v5, RC.BANNED, 'banned');
       return;
     }
+  }
+  if (broker.flapping.connected(conn.clientId)) {
+    broker.metrics.connectionsBanned++;
+    refuse(conn, v5, RC.BANNED, 'banned: flapping');
+    return;
   }
   conn.superuser = result.superuser === true;
   if (result.acl?.length) conn.connectionAcl = result.acl;

@@ -37,6 +37,8 @@ export interface TransportInfo {
 
 /** Packets a client may send after CONNECT while it is being authenticated, before the rest is refused. */
 const MAX_HELD_FRAMES = 1000;
+/** Bytes of such packets held before reading the client stops until it is let in (or refused). */
+const MAX_HELD_BYTES = 64 * 1024;
 
 let nextConnectionId = 1;
 
@@ -60,6 +62,9 @@ export class Connection implements SessionOutput, FrameSink {
   scram: ScramExchange | null = null;
   /** Packets that came after CONNECT while the providers answered: handled once it is accepted. */
   private held: Buffer[] | null = null;
+  private heldBytes = 0;
+  /** Reading stopped because the held packets reached MAX_HELD_BYTES (resumed once they are handled). */
+  private heldFull = false;
   /** Client's limits towards us (v5 CONNECT properties). */
   clientMaxPacketSize = 268_435_455;
   clientTopicAliasMax = 0;
@@ -202,6 +207,12 @@ export class Connection implements SessionOutput, FrameSink {
         return;
       }
       const held = (this.held ??= []);
+      this.heldBytes += frame.length;
+      // a client may not make us buffer more than this before it is let in: stop reading it
+      if (this.heldBytes >= MAX_HELD_BYTES && !this.heldFull) {
+        this.heldFull = true;
+        this.socket.pause();
+      }
       if (held.length >= MAX_HELD_FRAMES) {
         this.broker.metrics.protocolErrors++;
         this.destroy('too many packets before CONNACK');
@@ -277,7 +288,12 @@ export class Connection implements SessionOutput, FrameSink {
     const held = this.held;
     if (held === null) return;
     this.held = null;
+    this.heldBytes = 0;
     for (const frame of held) this.onFrame(frame);
+    if (this.heldFull) {
+      this.heldFull = false;
+      if (this.state !== 'closed') this.resumeReading();
+    }
   }
 
   /** @internal an unreadable or oversize packet header from the frame reader */

@@ -118,15 +118,42 @@ export function filterCovers(rule: string, sub: string): boolean {
   return s.length === r.length;
 }
 
-/** Whether the rule's topic filter applies to the request's topic (name for publish, filter for subscribe). */
-export function topicApplies(filter: string, who: AclSubject, req: AclRequest): boolean {
+/**
+ * Whether some topic matches both filters: `#` and `secret/+` overlap, `a/+` and `b/#` do not.
+ * A filter that starts with a wildcard matches no '$' topic [MQTT-4.7.2-1].
+ */
+export function filtersOverlap(a: string, b: string): boolean {
+  const x = a.split('/');
+  const y = b.split('/');
+  const wild = (l: string) => l === '+' || l === '#';
+  if ((x[0]!.startsWith('$') && wild(y[0]!)) || (y[0]!.startsWith('$') && wild(x[0]!))) return false;
+  for (let i = 0; ; i++) {
+    if (i === x.length || i === y.length) {
+      // one ran out: they overlap when both did, or the other goes on with just '#' ("a/#" matches "a")
+      const rest = i === x.length ? y.slice(i) : x.slice(i);
+      return rest.length === 0 || (rest.length === 1 && rest[0] === '#');
+    }
+    const l = x[i]!;
+    const m = y[i]!;
+    if (l === '#' || m === '#') return true;
+    if (l !== '+' && m !== '+' && l !== m) return false;
+  }
+}
+
+/**
+ * Whether the rule's topic filter applies to the request's topic (name for publish, filter for
+ * subscribe). For a SUBSCRIBE an allow rule must cover the whole filter, and a deny rule applies as
+ * soon as the filter could bring one topic it denies: `deny secret/#` refuses a subscription to `#`.
+ */
+export function topicApplies(filter: string, who: AclSubject, req: AclRequest, deny = false): boolean {
   if (filter.startsWith(ACL_EQ_PREFIX)) return req.topic === filter.slice(ACL_EQ_PREFIX.length);
   const expanded = expandFilter(filter, who);
   if (expanded === undefined) return false;
-  return req.action === 'publish' ? topicMatches(expanded, req.topic) : filterCovers(expanded, req.topic);
+  if (req.action === 'publish') return topicMatches(expanded, req.topic);
+  return deny ? filtersOverlap(expanded, req.topic) : filterCovers(expanded, req.topic);
 }
 
 /** Whether a rule's conditions and topic filter apply to this request (a stored rule's principal is checked apart). */
 export function ruleApplies(rule: ConnectionAclRule, who: AclSubject, req: AclRequest): boolean {
-  return conditionsMatch(rule, req) && topicApplies(rule.filter, who, req);
+  return conditionsMatch(rule, req) && topicApplies(rule.filter, who, req, rule.permission === 'deny');
 }

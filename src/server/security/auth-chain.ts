@@ -7,6 +7,8 @@ import { RC } from '../protocol/reason-codes.js';
 import type { AuthProvider, AuthRequest, AuthResult } from './auth-types.js';
 
 const LOG_WINDOW_MS = 10_000;
+/** A compact JWS (header.payload.signature, base64url, the header a JSON object): a token, not a name. */
+const JWT_SHAPE = /^eyJ[\w-]*\.[\w-]*\.[\w-]*$/;
 const LOG_LINES_PER_WINDOW = 50;
 
 export interface AuthDecision {
@@ -29,8 +31,14 @@ export class AuthChain {
     private readonly log: Logger,
   ) {}
 
+  /** Starts every provider; when one fails, those started are stopped again (no watcher or pool left behind). */
   async start(): Promise<void> {
-    for (const p of this.providers) await p.start?.();
+    try {
+      for (const p of this.providers) await p.start?.();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
   }
 
   async stop(): Promise<void> {
@@ -94,7 +102,8 @@ export class AuthChain {
     this.log.warn(
       {
         clientId: req.clientId,
-        username: req.username,
+        // with auth.jwt.from = "username" the username is a credential: never logged
+        username: req.username !== undefined && JWT_SHAPE.test(req.username) ? '***' : req.username,
         remote: `${req.remoteAddress}:${req.remotePort}`,
         transport: req.transport,
         provider,

@@ -23,6 +23,8 @@ const caches = new WeakMap<Connection, DecisionCache>();
 export function authorize(conn: Connection, req: AclRequest): boolean {
   if (conn.superuser) return true;
   const store = conn.broker.security;
+  // no rule anywhere (the default): acl.no_match decides, without a key or a cache per PUBLISH
+  if (conn.connectionAcl === undefined && store.acls().length === 0) return conn.broker.config.acl.no_match === 'allow';
   let cache = caches.get(conn);
   if (
     !cache ||

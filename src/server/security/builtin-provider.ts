@@ -9,9 +9,18 @@ import { verifyPassword } from './password-hash.js';
 import type { SecurityStore } from './security-store.js';
 import { IGNORE, type AuthProvider, type AuthRequest, type AuthResult } from './auth-types.js';
 
+/** Password verifications of this process (builtin and password_file): a few at a time, taking turns by address. */
+const passwordChecks = new FairQueue();
+
+/** Whether the request's password matches a stored hash, verified through the shared fair queue. */
+export async function passwordMatches(req: AuthRequest, hash: string): Promise<boolean> {
+  const password = req.password;
+  if (password === undefined) return false;
+  return (await passwordChecks.run(req.remoteAddress, () => verifyPassword(password, hash), req.abandoned)) === true;
+}
+
 export class BuiltinProvider implements AuthProvider {
   readonly name = 'builtin';
-  readonly checks = new FairQueue();
 
   constructor(private readonly store: SecurityStore) {}
 
@@ -19,15 +28,7 @@ export class BuiltinProvider implements AuthProvider {
     if (req.username === undefined) return IGNORE;
     const user = this.store.user(req.username);
     if (!user) return IGNORE;
-    const password = req.password;
-    if (password !== undefined) {
-      const ok = await this.checks.run(
-        req.remoteAddress,
-        () => verifyPassword(password, user.passwordHash),
-        req.abandoned,
-      );
-      if (ok === true) return { outcome: 'allow', superuser: user.superuser };
-    }
+    if (await passwordMatches(req, user.passwordHash)) return { outcome: 'allow', superuser: user.superuser };
     return { outcome: 'deny', reasonCode: RC.BAD_USER_NAME_OR_PASSWORD, reason: 'bad username or password' };
   }
 }

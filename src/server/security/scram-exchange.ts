@@ -34,7 +34,13 @@ const DECOY_SECRET = randomBytes(32);
 /** Whether `method` is a SCRAM mechanism auth.scram lets clients use. */
 export function scramMethodEnabled(config: Pick<BrokerConfig, 'auth'>, method: string): method is ScramMethod {
   const s = config.auth.scram;
-  return s.enabled && isScramMethod(method) && (s.algorithms as readonly string[]).includes(method);
+  // SCRAM logs in the built-in users: not when the operator took builtin out of auth.providers
+  return (
+    s.enabled &&
+    config.auth.providers.includes('builtin') &&
+    isScramMethod(method) &&
+    (s.algorithms as readonly string[]).includes(method)
+  );
 }
 
 /** A SCRAM exchange waiting for the client's AUTH with its client-final-message. */

@@ -89,6 +89,10 @@ function parseObject(o: Record<string, unknown>): ParsedAcl {
     if (!Array.isArray(topics)) throw new Error(`acl.${key} is not a list of topics`);
     topics.forEach((t, i) => rules.push({ permission: 'allow', action, filter: filterOf(t, `acl.${key}[${i}]`) }));
   }
-  rules.push({ permission: 'deny', action: 'all', filter: '#' });
+  // '#' matches no '$' topic [MQTT-4.7.2-1]: the broker's own $SYS topics are denied by name
+  rules.push(
+    { permission: 'deny', action: 'all', filter: '#' },
+    { permission: 'deny', action: 'all', filter: '$SYS/#' },
+  );
   return { rules, skipped: 0 };
 }

@@ -10,9 +10,9 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { RobustMQError } from '../../../lib/errors.js';
 import type { Logger } from '../../../lib/logger.js';
+import { passwordMatches } from '../builtin-provider.js';
 import { RC } from '../../protocol/reason-codes.js';
 import { IGNORE, type AuthProvider, type AuthRequest, type AuthResult } from '../auth-types.js';
-import { verifyPassword } from '../password-hash.js';
 import { parsePasswordFile } from './password-file-format.js';
 
 /** A change is read once the writes have settled for this long. */
@@ -87,7 +87,7 @@ export class PasswordFileProvider implements AuthProvider {
     if (req.username === undefined) return IGNORE;
     const hash = this.users.get(req.username);
     if (hash === undefined) return IGNORE;
-    if (req.password !== undefined && (await verifyPassword(req.password, hash))) return { outcome: 'allow' };
+    if (await passwordMatches(req, hash)) return { outcome: 'allow' };
     return { outcome: 'deny', reasonCode: RC.BAD_USER_NAME_OR_PASSWORD, reason: 'bad username or password' };
   }
 
