@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { IConnackPacket, IDisconnectPacket, IPublishPacket, ISubackPacket, Packet } from 'mqtt-packet';
 import type { CreateAclRequest } from '../../src/lib/admin-api.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
-import { uniqueId } from '../helpers/clients.js';
+import { uniqueId, until } from '../helpers/clients.js';
 import { connectPacket, nothing, rawConnect, RawClient } from '../helpers/raw-client.js';
 
 type V = 4 | 5;
@@ -232,6 +232,21 @@ describe('ACL rules, acl.no_match = "allow" (the default)', () => {
     const got = await c.c.next<IPublishPacket>('publish');
     assert.equal(got.topic, 'keep/open');
     await nothing(c.c, 'publish');
+  });
+
+  it('a resumed session keeps only the subscriptions its client may make now', async () => {
+    const id = uniqueId('resume');
+    const persistent = { clean: false, properties: { sessionExpiryInterval: 300 } };
+    const first = await Client.open(b.port, 5, persistent, id);
+    assert.equal(await first.subscribe('resume/x'), 0);
+    assert.equal(await first.subscribe('resume-ok/x'), 0);
+    first.close();
+    await until(() => ![...b.broker.connections].some((c) => c.clientId === id && c.state === 'connected'));
+    await rule({ action: 'subscribe', filter: 'resume/#' });
+    const again = await Client.open(b.port, 5, persistent, id);
+    const session = [...b.broker.connections].find((c) => c.clientId === id && c.state === 'connected')!.session!;
+    assert.deepEqual([...session.subscriptions.keys()], ['resume-ok/x']);
+    again.close();
   });
 
   it('a will the client may not publish refuses the CONNECT (v5 0x87, 3.1.1 return code 5)', async () => {

@@ -276,6 +276,24 @@ function refuseBanned(conn: Connection, request: AuthRequest): boolean {
   return true;
 }
 
+/**
+ * A resumed session keeps only the subscriptions this client may make now: it may be another user
+ * than the one who subscribed, or the rules may have changed while it was away. Nothing to do (and
+ * no cost) while no rule exists and acl.no_match allows.
+ */
+function dropUnauthorizedSubscriptions(conn: Connection, session: NonNullable<Connection['session']>): void {
+  if (conn.superuser) return;
+  const broker = conn.broker;
+  const noRules = conn.connectionAcl === undefined && broker.security.acls().length === 0;
+  if (noRules && broker.config.acl.no_match === 'allow') return;
+  for (const s of [...session.subscriptions.values()]) {
+    if (authorize(conn, { action: 'subscribe', topic: s.filter, qos: s.qos, retain: false })) continue;
+    broker.unsubscribe(session, s.rawFilter);
+    broker.metrics.aclDeniedSubscribe++;
+    conn.log.info({ clientId: conn.clientId, filter: s.rawFilter }, 'resumed subscription dropped: not authorized');
+  }
+}
+
 /** What CONNECT asked for that is settled once the client is authenticated. */
 interface Accepted {
   clean: boolean;
@@ -333,6 +351,7 @@ function admit(conn: Connection, decision: AuthDecision, a: Accepted): void {
   const { session, present } = broker.sessions.open(conn, clientId, a.clean, a.expiry);
   conn.session = session;
   session.will = a.will;
+  if (present) dropUnauthorizedSubscriptions(conn, session);
   conn.state = 'connected';
   broker.metrics.connectionsAccepted++;
 
