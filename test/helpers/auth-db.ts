@@ -4,12 +4,11 @@
 // the superuser flag of the connection, an injection attempt in the username, and the database
 // going down (refused, the broker keeps serving) and coming back, also when it is down at start.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { IConnackPacket } from 'mqtt-packet';
-import pino from 'pino';
 import { loadConfig, type BrokerConfigInput } from '../../src/lib/config.js';
 import { Broker } from '../../src/server/broker.js';
+import { capturingLogger } from './auth-connect.js';
 import { startBroker, type TestBroker } from './broker.js';
 import { connect, uniqueId } from './clients.js';
 import { connectPacket, RawClient } from './raw-client.js';
@@ -186,13 +185,7 @@ export function describeDbAuthentication(f: DbAuthFixture): void {
   describe(`${f.provider}: the database is down when the broker starts`, () => {
     it('the broker starts, logs the provider unavailable at error, refuses its users, and lets them in once the database is up', async () => {
       await f.stopDatabase();
-      const lines: string[] = [];
-      const sink = new Writable({
-        write(chunk, _enc, cb) {
-          lines.push(String(chunk));
-          cb();
-        },
-      });
+      const { log, lines } = capturingLogger();
       const config = loadConfig({
         overrides: {
           node: { log_level: 'info', data_dir: '/nonexistent-unused' },
@@ -203,7 +196,7 @@ export function describeDbAuthentication(f: DbAuthFixture): void {
           auth: { providers: [f.provider], [f.provider]: { ...f.table(), connect_timeout_ms: 2000 } },
         } as BrokerConfigInput,
       });
-      const broker = new Broker(config, { logger: pino({ level: 'info' }, sink) });
+      const broker = new Broker(config, { logger: log });
       try {
         await broker.start();
         const entry = lines

@@ -2,12 +2,11 @@
 // every protocol level, superusers, auth.allow_anonymous, the packets a client pipelines after its
 // CONNECT while it is being authenticated, and the failure counter and log line (no password).
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import mqttPacket, { type IConnackPacket, type IPublishPacket, type ISubackPacket, type Packet } from 'mqtt-packet';
-import pino from 'pino';
 import { Broker } from '../../src/server/broker.js';
 import { loadConfig } from '../../src/lib/config.js';
+import { capturingLogger } from '../helpers/auth-connect.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { connect, uniqueId } from '../helpers/clients.js';
 import { connectPacket, RawClient } from '../helpers/raw-client.js';
@@ -127,13 +126,7 @@ describe('auth.allow_anonymous = false', () => {
 
 describe('the failure log line', () => {
   it('names the client id and address, never the password', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(String(chunk));
-        cb();
-      },
-    });
+    const { log, lines } = capturingLogger();
     const config = loadConfig({
       overrides: {
         node: { log_level: 'info', data_dir: '/nonexistent-unused' },
@@ -143,7 +136,7 @@ describe('the failure log line', () => {
         storage: { engine: 'memory' },
       },
     });
-    const broker = new Broker(config, { logger: pino({ level: 'info' }, sink) });
+    const broker = new Broker(config, { logger: log });
     await broker.start();
     try {
       await broker.admin.createUser({ username: 'alice', password: 'wonderland' });
