@@ -248,6 +248,38 @@ for (const engine of storageEngines) {
       await s.flush();
     });
 
+    it('feature records: save replaces by (kind, id), delete, load per kind in id order, kept after reopen', async () => {
+      s.saveFeatureRecord('delayed', 'b', '{"n":1}');
+      s.saveFeatureRecord('delayed', 'a', '{"n":2}');
+      s.saveFeatureRecord('delayed', 'c', '{"n":3}');
+      s.saveFeatureRecord('rewrite', 'a', '{"other":"kind ünï"}');
+      s.saveFeatureRecord('delayed', 'b', '{"n":4}'); // replaces
+      s.deleteFeatureRecord('delayed', 'c');
+      s.deleteFeatureRecord('delayed', 'missing');
+      // visible before a flush, like every other load
+      assert.deepEqual(await s.loadFeatureRecords('delayed'), [
+        { id: 'a', value: '{"n":2}' },
+        { id: 'b', value: '{"n":4}' },
+      ]);
+      await s.flush();
+      await s.close();
+      s = await engine.create(dir);
+      await s.open();
+      const expected =
+        engine.name === 'memory'
+          ? []
+          : [
+              { id: 'a', value: '{"n":2}' },
+              { id: 'b', value: '{"n":4}' },
+            ];
+      assert.deepEqual(await s.loadFeatureRecords('delayed'), expected);
+      assert.deepEqual(
+        await s.loadFeatureRecords('rewrite'),
+        engine.name === 'memory' ? [] : [{ id: 'a', value: '{"other":"kind ünï"}' }],
+      );
+      assert.deepEqual(await s.loadFeatureRecords('none'), []);
+    });
+
     it('flush() with nothing written resolves', async () => {
       await s.flush();
       await s.flush();

@@ -4,6 +4,7 @@ import type { Message } from '../message.js';
 import type {
   AclRecord,
   AdminTokenRecord,
+  FeatureRecord,
   BanRecord,
   SecurityStorage,
   UserRecord,
@@ -46,6 +47,8 @@ export class MemoryStorage implements StorageAdapter, SecurityStorage {
   /** Key: `${kind}\0${value}`. */
   private readonly bans = new Map<string, BanRecord>();
   private readonly adminTokens = new Map<string, AdminTokenRecord>();
+  /** kind -> id -> JSON value */
+  private readonly featureRecords = new Map<string, Map<string, string>>();
 
   async open(): Promise<void> {}
   async close(): Promise<void> {}
@@ -239,6 +242,24 @@ export class MemoryStorage implements StorageAdapter, SecurityStorage {
     return [...this.adminTokens.values()]
       .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .map((t) => ({ ...t }));
+  }
+
+  // ----- feature records
+
+  saveFeatureRecord(kind: string, id: string, value: string): void {
+    let records = this.featureRecords.get(kind);
+    if (!records) this.featureRecords.set(kind, (records = new Map()));
+    records.set(id, value);
+  }
+  deleteFeatureRecord(kind: string, id: string): void {
+    this.featureRecords.get(kind)?.delete(id);
+  }
+  async loadFeatureRecords(kind: string): Promise<FeatureRecord[]> {
+    const records = this.featureRecords.get(kind);
+    if (!records) return [];
+    return [...records]
+      .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+      .map(([id, value]) => ({ id, value }));
   }
 }
 

@@ -46,6 +46,7 @@ import type { Message, QoS } from '../message.js';
 import type {
   AclRecord,
   AdminTokenRecord,
+  FeatureRecord,
   BanRecord,
   LogCursor,
   LogEntry,
@@ -190,6 +191,14 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE acl_rules ADD COLUMN qos text, ADD COLUMN retain boolean;
    ALTER TABLE bans DROP CONSTRAINT bans_kind_check;
    ALTER TABLE bans ADD CONSTRAINT bans_kind_check CHECK (kind IN ('clientid', 'username', 'ip', 'regex'));`,
+  // 6: records of the broker's features (FeatureStorage): delayed messages, auto-subscribe rules,
+  // topic rewrite rules, schemas... one JSON value per (kind, id)
+  `CREATE TABLE feature_records (
+     kind text NOT NULL,
+     id text NOT NULL,
+     value text NOT NULL,
+     PRIMARY KEY (kind, id)
+   );`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
@@ -297,6 +306,8 @@ type Op =
   | { k: 'deleteBan'; kind: BanRecord['kind']; value: string }
   | { k: 'saveAdminToken'; t: AdminTokenRecord }
   | { k: 'deleteAdminToken'; id: string }
+  | { k: 'saveFeatureRecord'; kind: string; id: string; value: string }
+  | { k: 'deleteFeatureRecord'; kind: string; id: string }
   | RetentionOp;
 
 /** The final write of one session message key in a batch: a whole row, a delete, or a change of a row stored before. */
@@ -353,6 +364,8 @@ class NetEffect {
   private readonly bans = new Map<BanRecord['kind'], Map<string, BanRecord | null>>();
   /** null = deleted (revoked). */
   private readonly adminTokens = new Map<string, AdminTokenRecord | null>();
+  /** kind → id → the JSON value, or null = deleted. */
+  private readonly featureRecords = new Map<string, Map<string, string | null>>();
 
   add(op: Exclude<Op, RetentionOp>): void {
     this.size++;
@@ -446,6 +459,12 @@ class NetEffect {
         break;
       case 'deleteAdminToken':
         this.adminTokens.set(op.id, null);
+        break;
+      case 'saveFeatureRecord':
+        nested(this.featureRecords, op.kind).set(op.id, op.value);
+        break;
+      case 'deleteFeatureRecord':
+        nested(this.featureRecords, op.kind).set(op.id, null);
         break;
     }
   }
@@ -764,6 +783,31 @@ class NetEffect {
           tokensSaved.map((t) => t.lastUsedAt ?? null),
         ],
       );
+    }
+
+    // feature records
+    for (const [kind, records] of this.featureRecords) {
+      const gone: string[] = [];
+      const saved: string[] = [];
+      const values: string[] = [];
+      for (const [id, value] of records) {
+        if (value === null) gone.push(id);
+        else {
+          saved.push(id);
+          values.push(value);
+        }
+      }
+      if (gone.length > 0) {
+        await run('DELETE FROM feature_records WHERE kind = $1 AND id = ANY($2::text[])', [kind, gone]);
+      }
+      if (saved.length > 0) {
+        await run(
+          `INSERT INTO feature_records (kind, id, value)
+           SELECT $1, * FROM unnest($2::text[], $3::text[])
+           ON CONFLICT (kind, id) DO UPDATE SET value = excluded.value`,
+          [kind, saved, values],
+        );
+      }
     }
   }
 }
@@ -1393,6 +1437,24 @@ export class PostgresStorage implements StorageAdapter, SecurityStorage {
         if (row.last_used_at !== null) t.lastUsedAt = row.last_used_at;
         return t;
       });
+    });
+  }
+
+  // ----- feature records (FeatureStorage)
+
+  saveFeatureRecord(kind: string, id: string, value: string): void {
+    this.enqueue({ k: 'saveFeatureRecord', kind, id, value });
+  }
+  deleteFeatureRecord(kind: string, id: string): void {
+    this.enqueue({ k: 'deleteFeatureRecord', kind, id });
+  }
+  loadFeatureRecords(kind: string): Promise<FeatureRecord[]> {
+    return this.read(`${kind} records`, async (p) => {
+      const r = await p.query<FeatureRecord>(
+        'SELECT id, value FROM feature_records WHERE kind = $1 ORDER BY id COLLATE "C"',
+        [kind],
+      );
+      return r.rows;
     });
   }
 }

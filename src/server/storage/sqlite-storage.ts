@@ -55,6 +55,7 @@ import type { Message, QoS } from '../message.js';
 import type {
   AclRecord,
   AdminTokenRecord,
+  FeatureRecord,
   BanRecord,
   LogCursor,
   LogEntry,
@@ -249,6 +250,14 @@ const MIGRATIONS: readonly string[] = [
    INSERT INTO bans_6 SELECT kind, value, reason, until, created_at FROM bans;
    DROP TABLE bans;
    ALTER TABLE bans_6 RENAME TO bans;`,
+  // 8: records of the broker's features (FeatureStorage): delayed messages, auto-subscribe rules,
+  // topic rewrite rules, schemas... one JSON value per (kind, id)
+  `CREATE TABLE feature_records (
+     kind TEXT NOT NULL,
+     id TEXT NOT NULL,
+     value TEXT NOT NULL,
+     PRIMARY KEY (kind, id)
+   ) WITHOUT ROWID;`,
 ];
 
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
@@ -562,6 +571,7 @@ export class SqliteStorage implements StorageAdapter, SecurityStorage {
       loadAcls: db.prepare('SELECT * FROM acl_rules ORDER BY created_at, id'),
       loadBans: db.prepare('SELECT * FROM bans ORDER BY kind, value'),
       loadAdminTokens: db.prepare('SELECT * FROM admin_tokens ORDER BY created_at, id'),
+      loadFeatureRecords: db.prepare('SELECT id, value FROM feature_records WHERE kind = ? ORDER BY id'),
     };
   }
 
@@ -1197,5 +1207,19 @@ export class SqliteStorage implements StorageAdapter, SecurityStorage {
         return t;
       }),
     );
+  }
+
+  // ----- feature records
+
+  saveFeatureRecord(kind: string, id: string, value: string): void {
+    if (!this.writable()) return;
+    this.op(OP.saveFeatureRecord, this.str(kind), this.str(id), this.str(value));
+  }
+  deleteFeatureRecord(kind: string, id: string): void {
+    if (!this.writable()) return;
+    this.op(OP.deleteFeatureRecord, this.str(kind), this.str(id));
+  }
+  loadFeatureRecords(kind: string): Promise<FeatureRecord[]> {
+    return this.read(`${kind} records`, (s) => s.loadFeatureRecords.all(kind) as FeatureRecord[]);
   }
 }

@@ -50,6 +50,8 @@ export const OP = {
   deleteBan: 21, // kind, value
   saveAdminToken: 22, // id, name, secretHash, createdAt, expiresAt?, lastUsedAt?
   deleteAdminToken: 23, // id
+  saveFeatureRecord: 24, // kind, id, value
+  deleteFeatureRecord: 25, // kind, id
 } as const;
 
 export interface WriterData {
@@ -208,6 +210,11 @@ function prepare(db: Database.Database) {
          created_at = excluded.created_at, expires_at = excluded.expires_at, last_used_at = excluded.last_used_at`,
     ),
     deleteAdminToken: db.prepare('DELETE FROM admin_tokens WHERE id = ?'),
+    saveFeatureRecord: db.prepare(
+      `INSERT INTO feature_records (kind, id, value) VALUES (?, ?, ?)
+       ON CONFLICT (kind, id) DO UPDATE SET value = excluded.value`,
+    ),
+    deleteFeatureRecord: db.prepare('DELETE FROM feature_records WHERE kind = ? AND id = ?'),
   };
 }
 
@@ -480,6 +487,14 @@ class Writer {
         case OP.deleteAdminToken:
           s.deleteAdminToken.run(str(i + 1));
           i += 2;
+          break;
+        case OP.saveFeatureRecord:
+          s.saveFeatureRecord.run(str(i + 1), str(i + 2), str(i + 3));
+          i += 4;
+          break;
+        case OP.deleteFeatureRecord:
+          s.deleteFeatureRecord.run(str(i + 1), str(i + 2));
+          i += 3;
           break;
         case OP.retention: {
           const id = num(i + 1);

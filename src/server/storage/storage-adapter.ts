@@ -183,7 +183,26 @@ export interface AdminTokenStorage {
   loadAdminTokens(): Promise<AdminTokenRecord[]>;
 }
 
-export interface StorageAdapter extends SecurityStorage, AdminTokenStorage {
+/** One record of a broker feature: a JSON value under (kind, id). */
+export interface FeatureRecord {
+  id: string;
+  /** JSON text, written and read by the feature that owns the kind. */
+  value: string;
+}
+
+/**
+ * State of the broker's features (src/server/features/): delayed messages, auto-subscribe rules,
+ * topic rewrite rules, schemas and their bindings... Each feature owns one or more kinds (e.g.
+ * 'delayed', 'auto-subscribe'); a save replaces the record of the same (kind, id).
+ */
+export interface FeatureStorage {
+  saveFeatureRecord(kind: string, id: string, value: string): void;
+  deleteFeatureRecord(kind: string, id: string): void;
+  /** The records of one kind, in id order (byte order of the id). */
+  loadFeatureRecords(kind: string): Promise<FeatureRecord[]>;
+}
+
+export interface StorageAdapter extends SecurityStorage, AdminTokenStorage, FeatureStorage {
   readonly engine: string;
   open(): Promise<void>;
   close(): Promise<void>;
