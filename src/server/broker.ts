@@ -32,6 +32,7 @@ import { AuthChain } from './security/auth-chain.js';
 import { createAuthProviders } from './security/create-auth-providers.js';
 import { banCovers } from './security/ban-check.js';
 import { FlappingDetector } from './features/flapping.js';
+import { FeatureSlots } from './features/feature-slots.js';
 import { createListeners } from './transport/create-listeners.js';
 import type { MqttListener } from './transport/listener.js';
 import { ownerOf } from './workers/client-owner.js';
@@ -75,6 +76,8 @@ export class Broker implements MeshHost {
   readonly logs: TopicLogs;
   readonly sessions: SessionManager;
   readonly connections = new Set<Connection>();
+  /** Where the features (delayed, rewrite, schema, exclusive) step into PUBLISH and SUBSCRIBE. */
+  readonly features = new FeatureSlots();
   readonly version = VERSION;
   private readonly dispatcher: Dispatcher;
   private readonly listeners: MqttListener[] = [];

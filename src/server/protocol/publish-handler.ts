@@ -3,6 +3,7 @@
 import { countLevels } from '../../lib/topic.js';
 import { createMessage } from '../message.js';
 import { authorize } from '../security/authorizer.js';
+import type { SchemaVerdict } from '../features/feature-slots.js';
 import type { Connection } from './connection.js';
 import { decodePublish, encodeAck, PacketError } from './publish-codec.js';
 import { RC } from './reason-codes.js';
@@ -62,11 +63,26 @@ export function handlePublishFrame(conn: Connection, frame: Buffer): void {
     }
   }
 
+  // the features' steps (src/server/features/feature-slots.ts): rewrite, then $delayed/ parsing
+  const features = broker.features;
+  if (features.rewrite !== undefined) topic = features.rewrite.publishTopic(conn, topic);
+  let delaySeconds: number | undefined;
+  let refusal: string | undefined;
+  if (features.delayed !== undefined && topic.startsWith('$delayed/')) {
+    const d = features.delayed.parse(topic);
+    if ('error' in d) refusal = d.error;
+    else ({ delaySeconds, topic } = d);
+  }
+
   // empty, wildcard, U+0000 and length were checked above and by decodePublish: only the policy
   // limit on levels is left, and it refuses this message only, not the connection
   let reason: number = RC.SUCCESS;
+  let verdict: SchemaVerdict;
   const maxLevels = limits.max_topic_levels;
-  if (maxLevels > 0 && countLevels(topic) > maxLevels) {
+  if (refusal !== undefined) {
+    conn.log.info({ topic, reason: refusal }, 'publish refused');
+    reason = RC.TOPIC_NAME_INVALID;
+  } else if (maxLevels > 0 && countLevels(topic) > maxLevels) {
     broker.metrics.limitHit('max_topic_levels');
     conn.log.info({ topic, reason: `topic has more than ${maxLevels} levels` }, 'publish refused');
     reason = RC.TOPIC_NAME_INVALID;
@@ -82,6 +98,14 @@ export function handlePublishFrame(conn: Connection, frame: Buffer): void {
     // a positive acknowledgement, according to the normal QoS rules, or close the Network Connection"
     // [MQTT-3.3.5-2]; the message is dropped either way.
     if (conn.v5) reason = RC.NOT_AUTHORIZED;
+  } else if (features.schema !== undefined && (verdict = features.schema.check(conn, topic, p.payload)) !== 'ok') {
+    if (verdict === 'disconnect') {
+      conn.disconnect(RC.PAYLOAD_FORMAT_INVALID, `payload does not match the schema of ${topic}`);
+      return;
+    }
+    // 'drop': acknowledged as usual, not routed; 'reject': v5 0x99 in PUBACK / PUBREC, and 3.1.1
+    // (no negative acknowledgement) the normal acknowledgement [MQTT-3.3.5-2]
+    if (verdict === 'reject' && conn.v5) reason = RC.PAYLOAD_FORMAT_INVALID;
   } else {
     const message = createMessage({
       topic,
@@ -91,8 +115,12 @@ export function handlePublishFrame(conn: Connection, frame: Buffer): void {
       properties: p.properties,
       origin: conn.clientId,
     });
-    const matched = broker.publish(message);
-    if (matched === 0) reason = RC.NO_MATCHING_SUBSCRIBERS;
+    if (delaySeconds !== undefined) {
+      reason = features.delayed!.hold(conn, message, delaySeconds);
+    } else {
+      const matched = broker.publish(message);
+      if (matched === 0) reason = RC.NO_MATCHING_SUBSCRIBERS;
+    }
   }
 
   if (p.qos === 1) {

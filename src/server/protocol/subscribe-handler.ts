@@ -44,7 +44,10 @@ export function handleSubscribe(conn: Connection, packet: mqtt.ISubscribePacket,
   // a filter repeated in one SUBSCRIBE: the later one replaces the earlier [MQTT-3.8.4-3]
   const accepted = new Map<string, { sub: Subscription; existed: boolean }>();
   let added = 0;
+  const rewrite = broker.features.rewrite;
+  const exclusive = broker.features.exclusive;
   for (const req of packet.subscriptions) {
+    if (rewrite !== undefined) req.topic = rewrite.subscribeFilter(conn, req.topic);
     const parsed = parseSubscriptionFilter(req.topic, limits.max_topic_levels);
     if (!parsed.ok) {
       // valid without the level limit: a limit hit, counted like the others
@@ -90,6 +93,11 @@ export function handleSubscribe(conn: Connection, packet: mqtt.ISubscribePacket,
       retainHandling: conn.v5 ? ((req.rh ?? 0) as 0 | 1 | 2) : 0,
       subscriptionId: conn.v5 ? subscriptionId : undefined,
     };
+    if (exclusive !== undefined && !exclusive.claim(conn, sub)) {
+      conn.debug({ filter: req.topic }, 'exclusive subscription held by another client');
+      granted.push(conn.v5 ? RC.QUOTA_EXCEEDED : 0x80);
+      continue;
+    }
     accepted.set(req.topic, { sub, existed: earlier ? earlier.existed : !isNew });
     if (isNew) added++;
     granted.push(qos);
@@ -121,7 +129,9 @@ export function handleUnsubscribe(conn: Connection, packet: mqtt.IUnsubscribePac
     throw new PacketError(RC.MALFORMED_PACKET, 'ill-formed UTF-8 or U+0000 in a topic filter');
   }
   const codes: number[] = [];
-  for (const raw of packet.unsubscriptions) {
+  const rewrite = broker.features.rewrite;
+  for (let raw of packet.unsubscriptions) {
+    if (rewrite !== undefined) raw = rewrite.subscribeFilter(conn, raw);
     const parsed = parseSubscriptionFilter(raw);
     if (!parsed.ok) {
       codes.push(RC.TOPIC_FILTER_INVALID);
