@@ -7,7 +7,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CLI=(node bin/run.js)
 
-free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+# a port below the kernel's ephemeral range (32768+), so no outgoing connection takes it before the broker binds it
+free_port() {
+  node -e '
+    const net = require("net");
+    const tryPort = (n) => {
+      if (n === 0) { console.error("ci-admin: no free port in 20000-31999"); process.exit(1); }
+      const port = 20000 + Math.floor(Math.random() * 12000);
+      const s = net.createServer();
+      s.once("error", () => tryPort(n - 1));
+      s.listen(port, "127.0.0.1", () => s.close(() => console.log(port)));
+    };
+    tryPort(50);'
+}
 # json_get EXPR: evaluates EXPR with `d` the JSON document read from stdin, prints the result
 json_get() {
   EXPR="$1" node -e '
