@@ -439,6 +439,45 @@ export interface RetainedMessage extends RetainedInfo {
   properties: RetainedProperties;
 }
 
+/** A (client id, topic) pair whose delivery took longer than slow_subs.threshold_ms. */
+export interface SlowSubscriptionInfo {
+  clientId: string;
+  topic: string;
+  /** The latest slow delivery's latency, ms (what slow_subs.stats_type measures). */
+  latencyMs: number;
+  /** When it was last recorded, ms since the epoch. */
+  updatedAtMs: number;
+  node: string;
+}
+
+export interface SlowSubscriptionFilter {
+  limit?: number;
+  pageToken?: string;
+}
+
+/** Which alarms: those active now, those deactivated (the history), or both. */
+export type AlarmState = 'activated' | 'deactivated' | 'all';
+
+export interface AlarmInfo {
+  /** high_memory, high_cpu, event_loop_lag, too_many_connections, storage_write_failed. */
+  name: string;
+  message: string;
+  /** What was measured: value, threshold and unit, or the error. */
+  details: Record<string, string | number>;
+  activatedAtMs: number;
+  /** 0 while active. */
+  deactivatedAtMs: number;
+  activated: boolean;
+  node: string;
+}
+
+export interface AlarmFilter {
+  /** Default 'activated'. */
+  state?: AlarmState;
+  limit?: number;
+  pageToken?: string;
+}
+
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
@@ -521,6 +560,14 @@ export interface AdminApi {
   listTokens(filter?: TokenFilter): Promise<Page<AdminTokenInfo>>;
   /** Revokes (deletes) a token: its next call is refused. RMQ_ERR_TOKEN_NOT_FOUND when there is none of that id. */
   revokeToken(id: string): Promise<void>;
+  /** The slowest (client id, topic) pairs, slowest first; empty while slow_subs.enabled is false. */
+  listSlowSubscriptions(filter?: SlowSubscriptionFilter): Promise<Page<SlowSubscriptionInfo>>;
+  /** Empties the slow subscriptions list. */
+  clearSlowSubscriptions(): Promise<void>;
+  /** Active alarms by name, then (history) deactivated ones newest first. RMQ_ERR_UNSUPPORTED with workers. */
+  listAlarms(filter?: AlarmFilter): Promise<Page<AlarmInfo>>;
+  /** Deletes the history of deactivated alarms (active ones stay). RMQ_ERR_UNSUPPORTED with workers. */
+  clearAlarmHistory(): Promise<void>;
   /** Releases what the implementation holds (the gRPC channel); the broker is not stopped. */
   close(): Promise<void>;
 }

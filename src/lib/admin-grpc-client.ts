@@ -40,6 +40,10 @@ import type {
   TopicInfo,
   UserFilter,
   UserInfo,
+  AlarmFilter,
+  AlarmInfo,
+  SlowSubscriptionFilter,
+  SlowSubscriptionInfo,
 } from './admin-api.js';
 import { ERROR_CODE_KEY, adminServiceClient } from './admin-proto.js';
 import { ErrorCodes, RobustMQError, type ErrorCode } from './errors.js';
@@ -299,6 +303,35 @@ export class AdminGrpcClient implements AdminApi {
 
   async revokeToken(id: string): Promise<void> {
     await this.call<unknown>('revokeToken', { id });
+  }
+
+  async listSlowSubscriptions(filter: SlowSubscriptionFilter = {}): Promise<Page<SlowSubscriptionInfo>> {
+    const res = await this.call<{ slowSubscriptions: SlowSubscriptionInfo[]; nextPageToken: string; total: number }>(
+      'listSlowSubscriptions',
+      { limit: filter.limit ?? 0, pageToken: filter.pageToken ?? '' },
+    );
+    return { items: res.slowSubscriptions, nextPageToken: res.nextPageToken, total: res.total };
+  }
+
+  async clearSlowSubscriptions(): Promise<void> {
+    await this.call<unknown>('clearSlowSubscriptions', {});
+  }
+
+  async listAlarms(filter: AlarmFilter = {}): Promise<Page<AlarmInfo>> {
+    const res = await this.call<{
+      alarms: (Omit<AlarmInfo, 'details'> & { detailsJson: string })[];
+      nextPageToken: string;
+      total: number;
+    }>('listAlarms', { state: filter.state ?? '', limit: filter.limit ?? 0, pageToken: filter.pageToken ?? '' });
+    const items = res.alarms.map(({ detailsJson, ...a }) => ({
+      ...a,
+      details: (detailsJson ? JSON.parse(detailsJson) : {}) as AlarmInfo['details'],
+    }));
+    return { items, nextPageToken: res.nextPageToken, total: res.total };
+  }
+
+  async clearAlarmHistory(): Promise<void> {
+    await this.call<unknown>('clearAlarmHistory', {});
   }
 
   async close(): Promise<void> {

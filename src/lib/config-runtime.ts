@@ -26,6 +26,18 @@ export const RUNTIME_CONFIG_KEYS: Readonly<Record<string, string>> = {
   'limits.max_write_buffer': 'at once, for every connection',
   'session.queue_qos0': 'to the next message for an offline session',
   'session.queue_drop': 'to the next message for a full session queue',
+  'slow_subs.enabled': 'at once (off: the list is emptied and the delivery hooks removed)',
+  'slow_subs.threshold_ms': 'to the next delivery measured',
+  'slow_subs.top_k': 'to the next slow delivery recorded',
+  'slow_subs.expire_interval_s': 'at once',
+  'slow_subs.stats_type': 'to the next delivery measured',
+  'alarms.enabled': 'at once (off: the checks stop; active alarms are deactivated)',
+  'alarms.check_interval_s': 'from the next check',
+  'alarms.memory_high_mb': 'at the next check',
+  'alarms.cpu_high_percent': 'at the next check',
+  'alarms.event_loop_lag_ms': 'at the next check',
+  'alarms.connections_high_percent': 'at the next check',
+  'alarms.history_size': 'to the next alarm deactivated',
 };
 
 /** Passwords, tokens, keys and connection strings (which may hold a password) are shown as "***". */

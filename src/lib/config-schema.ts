@@ -405,6 +405,45 @@ export const FlappingSchema = z
   })
   .strict();
 
+/** Slow subscriptions: the (client id, topic) pairs whose deliveries took longest (EMQX's slow_subs). */
+export const SLOW_SUBS_STATS_TYPES = ['whole', 'internal', 'response'] as const;
+export const SlowSubsSchema = z
+  .object({
+    /** Off by default (as in EMQX): no hook on the delivery path while off. */
+    enabled: z.boolean().default(false),
+    /** Only deliveries that took longer than this, in ms, are recorded. */
+    threshold_ms: positiveInt.default(500),
+    /** How many (client id, topic) entries are kept, the slowest first. */
+    top_k: positiveInt.max(1000).default(10),
+    /** An entry not slow again for this long is removed. */
+    expire_interval_s: positiveInt.default(300),
+    /**
+     * What is measured: "whole" (arrival at the broker to the end of delivery: QoS 0 written,
+     * QoS 1 PUBACK, QoS 2 PUBCOMP), "internal" (arrival to the PUBLISH written to the subscriber) or
+     * "response" (PUBLISH written to PUBACK / PUBCOMP; QoS 0 deliveries are not counted).
+     */
+    stats_type: z.enum(SLOW_SUBS_STATS_TYPES).default('whole'),
+  })
+  .strict();
+
+/** System alarms: checks every check_interval_s; each threshold 0 turns its check off. */
+export const AlarmsSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    check_interval_s: positiveInt.default(10),
+    /** Resident set size of the broker process, in MB. */
+    memory_high_mb: nonNegativeInt.default(0),
+    /** CPU time of the broker process over the last interval, in % of one core. */
+    cpu_high_percent: nonNegativeInt.default(90),
+    /** The longest event-loop delay seen over the last interval, in ms. */
+    event_loop_lag_ms: nonNegativeInt.default(1000),
+    /** Open connections, in % of limits.max_connections. */
+    connections_high_percent: nonNegativeInt.max(100).default(90),
+    /** Deactivated alarms kept (in storage), the oldest dropped first. */
+    history_size: positiveInt.max(100_000).default(1000),
+  })
+  .strict();
+
 /** The kinds of MQTT listener: plain TCP, TLS, WebSocket, WebSocket over TLS. */
 export const LISTENER_KINDS = ['tcp', 'tls', 'ws', 'wss'] as const;
 export type ListenerKind = (typeof LISTENER_KINDS)[number];
@@ -530,6 +569,8 @@ export const ConfigSchema = z
     acl: AclSchema.default(AclSchema.parse({})),
     flapping: FlappingSchema.default(FlappingSchema.parse({})),
     listeners: ListenersSchema.default({}),
+    slow_subs: SlowSubsSchema.default(SlowSubsSchema.parse({})),
+    alarms: AlarmsSchema.default(AlarmsSchema.parse({})),
   })
   .strict()
   .superRefine((c, ctx) => {

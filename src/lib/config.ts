@@ -64,7 +64,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Tree {
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('ROBUSTMQ_') || raw === undefined) continue;
     const rest = name.slice('ROBUSTMQ_'.length).toLowerCase();
-    const cut = rest.indexOf('_');
+    // a section whose name holds '_' (slow_subs) is matched whole: ROBUSTMQ_SLOW_SUBS_ENABLED
+    const longSection = Object.keys(defaults).find((s) => s.includes('_') && rest.startsWith(`${s}_`));
+    const cut = longSection?.length ?? rest.indexOf('_');
     if (cut <= 0) continue;
     const section = rest.slice(0, cut);
     const key = rest.slice(cut + 1);

@@ -33,6 +33,8 @@ import { createAuthProviders } from './security/create-auth-providers.js';
 import { banCovers } from './security/ban-check.js';
 import { FlappingDetector } from './features/flapping.js';
 import { FeatureSlots } from './features/feature-slots.js';
+import { SlowSubscriptions } from './features/slow-subscriptions.js';
+import { Alarms } from './features/alarms.js';
 import { createListeners } from './transport/create-listeners.js';
 import type { MqttListener } from './transport/listener.js';
 import { ownerOf } from './workers/client-owner.js';
@@ -97,6 +99,10 @@ export class Broker implements MeshHost {
   ingressHeld = false;
   /** quota.max_connections_per_ip and quota.connection_rate; undefined when neither is set. */
   readonly connectionQuota?: ConnectionQuota;
+  /** slow_subs.*: the slowest (client id, topic) deliveries. */
+  readonly slowSubs: SlowSubscriptions;
+  /** alarms.*: memory, CPU, event-loop, connections and storage alarms (not in worker processes). */
+  readonly alarms: Alarms;
 
   constructor(
     readonly config: BrokerConfig,
@@ -104,7 +110,7 @@ export class Broker implements MeshHost {
   ) {
     this.log = options.logger ?? createLogger(config.node.log_level);
     this.metrics = new Metrics(this.log);
-    this.storage = options.storage ?? createStorage(config, this.log);
+    this.storage = options.storage ?? createStorage(config, this.log, (err) => this.hooks.emit('storage.failed', err));
     this.security = new SecurityStore(this.storage);
     this.authChain = new AuthChain(createAuthProviders(this), () => anonymousAllowed(this.config), this.log);
     this.flapping = new FlappingDetector(() => this.config.flapping, this.security, this.metrics, this.log);
@@ -118,6 +124,9 @@ export class Broker implements MeshHost {
     this.logs = new TopicLogs(this);
     this.dispatcher = new Dispatcher(this.router, this.sessions, config.shared.strategy);
     this.sys = new SysPublisher(this, options.nodeStatus);
+    this.slowSubs = new SlowSubscriptions(this);
+    this.slowSubs.attach();
+    this.alarms = new Alarms(this);
     const worker = (this.worker = options.worker);
     if (ConnectionQuota.enabled(config)) this.connectionQuota = new ConnectionQuota(config, worker?.count ?? 1);
     if (worker) {
@@ -134,6 +143,7 @@ export class Broker implements MeshHost {
   async start(): Promise<void> {
     await this.storage.open();
     await this.security.load();
+    if (!this.worker) await this.alarms.load();
     await this.authChain.start();
     for (const m of await this.storage.loadRetained()) this.retained.set(m);
     await this.logs.load();
@@ -164,6 +174,7 @@ export class Broker implements MeshHost {
     this.sweepTimer = setInterval(() => this.sweep(), 500);
     this.sweepTimer.unref();
     if (this.config.sys.enabled) this.sys.start();
+    this.alarms.start();
     this.log.info(
       {
         version: VERSION,
@@ -226,6 +237,7 @@ export class Broker implements MeshHost {
     this.stopping = true;
     this.log.info({ connections: this.connections.size }, 'shutting down');
     this.sys.stop();
+    this.alarms.stop();
     this.logs.stop();
     await this.adminEndpoints.stop();
     if (!this.worker) this.adminTokens.saveAllLastUsed();

@@ -1,4 +1,5 @@
 // The typed hook bus: features, metrics, bridges and audit attach here instead of into the core.
+import type { ConfigValue } from '../lib/admin-api.js';
 import type { Message } from './message.js';
 import type { Connection } from './protocol/connection.js';
 import type { Subscription } from './routing/subscription.js';
@@ -17,6 +18,10 @@ export interface HookEvents {
   'session.subscribed': [session: Session, subscription: Subscription];
   'session.unsubscribed': [session: Session, rawFilter: string];
   'session.terminated': [session: Session, reason: 'expired' | 'clean' | 'takeover' | 'deleted'];
+  /** A runtime configuration change (`config set`), once applied to broker.config. */
+  'config.changed': [key: string, value: ConfigValue];
+  /** The storage engine failed a write (a group commit, or its writer died): sticky until restart. */
+  'storage.failed': [err: Error];
 }
 
 type Handler<K extends keyof HookEvents> = (...args: HookEvents[K]) => void;

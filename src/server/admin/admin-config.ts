@@ -1,7 +1,7 @@
 // The configuration operations of the admin API over one process (a broker, or the primary of a
 // node with workers): show the configuration it runs with, and apply a runtime change to it and to
 // the parts that copied a value at construction (the logger's level, the session queue settings).
-import type { ConfigEntry } from '../../lib/admin-api.js';
+import type { ConfigEntry, ConfigValue } from '../../lib/admin-api.js';
 import type { BrokerConfig } from '../../lib/config.js';
 import { checkConfigChange, configEntries, configEntry } from '../../lib/config-runtime.js';
 import type { Logger } from '../../lib/logger.js';
@@ -14,6 +14,8 @@ export interface ConfigHolder {
   readonly log: Logger;
   /** The session settings copied from the configuration (absent in the primary, which has no sessions). */
   readonly sessionContext?: SessionContext;
+  /** Told of every change once applied (the features that act on one: slow subscriptions, alarms). */
+  readonly onChange?: (key: string, value: ConfigValue) => void;
 }
 
 export function getConfig(holder: ConfigHolder, key?: string): ConfigEntry[] {
@@ -32,6 +34,7 @@ export function setConfig(holder: ConfigHolder, key: string, text: string): Conf
   else if (ctx && key === 'limits.max_queued_messages') ctx.maxQueued = value as number;
   else if (ctx && key === 'session.queue_qos0') ctx.queueQos0 = value as boolean;
   else if (ctx && key === 'session.queue_drop') ctx.queueDrop = value as 'oldest' | 'newest';
+  holder.onChange?.(key, value);
   holder.log.info(
     { key, value, previous },
     'configuration changed at run time (the configuration file is not written)',

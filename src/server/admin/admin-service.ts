@@ -14,6 +14,7 @@ import type {
   ClientSubscriptionInfo,
   ClusterStatus,
   ConfigEntry,
+  ConfigValue,
   CreateAclRequest,
   CreateBanRequest,
   CreateTokenRequest,
@@ -37,6 +38,10 @@ import type {
   TopicInfo,
   UserFilter,
   UserInfo,
+  AlarmFilter,
+  AlarmInfo,
+  SlowSubscriptionFilter,
+  SlowSubscriptionInfo,
 } from '../../lib/admin-api.js';
 import { AdminSecurity } from './admin-security.js';
 import type { TopicRecord } from '../storage/storage-adapter.js';
@@ -277,7 +282,12 @@ export class AdminService implements AdminApi {
 
   private configHolder() {
     const b = this.broker;
-    return { config: b.config, log: b.log, sessionContext: b.sessions.ctx };
+    return {
+      config: b.config,
+      log: b.log,
+      sessionContext: b.sessions.ctx,
+      onChange: (key: string, value: ConfigValue) => b.hooks.emit('config.changed', key, value),
+    };
   }
 
   async listSessions(filter?: SessionFilter): Promise<Page<SessionInfo>> {
@@ -309,6 +319,22 @@ export class AdminService implements AdminApi {
   }
 
   async close(): Promise<void> {}
+
+  async listSlowSubscriptions(filter?: SlowSubscriptionFilter): Promise<Page<SlowSubscriptionInfo>> {
+    return this.broker.slowSubs.list(filter);
+  }
+
+  async clearSlowSubscriptions(): Promise<void> {
+    this.broker.slowSubs.clear();
+  }
+
+  async listAlarms(filter?: AlarmFilter): Promise<Page<AlarmInfo>> {
+    return this.broker.alarms.list(filter);
+  }
+
+  async clearAlarmHistory(): Promise<void> {
+    this.broker.alarms.clearHistory();
+  }
 
   private clientInfo(c: Connection): ClientInfo {
     const s = c.session;

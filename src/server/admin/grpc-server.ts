@@ -20,6 +20,8 @@ import type {
   TokenFilter,
   TopicFilter,
   UserFilter,
+  AlarmState,
+  SlowSubscriptionFilter,
 } from '../../lib/admin-api.js';
 import type { AdminAuth } from './admin-auth.js';
 import type { AdminTls } from './admin-tls.js';
@@ -190,6 +192,23 @@ export class AdminGrpcServer {
       }),
       RevokeToken: this.unary('RevokeToken', async (req: { id: string }) => {
         await api.revokeToken(req.id);
+        return {};
+      }),
+      ListSlowSubscriptions: this.unary('ListSlowSubscriptions', async (req: SlowSubscriptionFilter) => {
+        const page = await api.listSlowSubscriptions(req);
+        return { slowSubscriptions: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      ClearSlowSubscriptions: this.unary('ClearSlowSubscriptions', async () => {
+        await api.clearSlowSubscriptions();
+        return {};
+      }),
+      ListAlarms: this.unary('ListAlarms', async (req: { state: string; limit: number; pageToken: string }) => {
+        const page = await api.listAlarms({ ...req, state: (req.state || undefined) as AlarmState | undefined });
+        const alarms = page.items.map(({ details, ...a }) => ({ ...a, detailsJson: JSON.stringify(details) }));
+        return { alarms, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      ClearAlarmHistory: this.unary('ClearAlarmHistory', async () => {
+        await api.clearAlarmHistory();
         return {};
       }),
     });

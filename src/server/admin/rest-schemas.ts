@@ -778,3 +778,75 @@ export const revokeToken = {
   tags: ['tokens'],
   response: { 204: { type: 'null', description: 'Revoked.' }, ...errors },
 } as const;
+
+const slowSubscription = {
+  type: 'object',
+  properties: {
+    clientId: str,
+    topic: str,
+    latencyMs: { type: 'integer', description: 'The latest slow delivery, ms (slow_subs.stats_type).' },
+    updatedAtMs: { type: 'integer', description: 'When it was last recorded, ms since the epoch.' },
+    node: str,
+  },
+} as const;
+
+export const listSlowSubscriptions = {
+  summary:
+    'The slowest (client id, topic) deliveries above slow_subs.threshold_ms, slowest first (at most slow_subs.top_k); empty while slow_subs.enabled is false.',
+  tags: ['slow-subscriptions'],
+  querystring: { type: 'object', additionalProperties: false, properties: { ...paging } },
+  response: {
+    200: {
+      type: 'object',
+      properties: { slowSubscriptions: { type: 'array', items: slowSubscription }, nextPageToken: str, total: int },
+    },
+    ...errors,
+  },
+} as const;
+
+export const clearSlowSubscriptions = {
+  summary: 'Empty the slow subscriptions list.',
+  tags: ['slow-subscriptions'],
+  response: { 204: { type: 'null', description: 'Emptied.' }, ...errors },
+} as const;
+
+const alarmInfo = {
+  type: 'object',
+  properties: {
+    name: str,
+    message: str,
+    details: {
+      type: 'object',
+      additionalProperties: true,
+      description: 'What was measured: value, threshold and unit (or the error).',
+    },
+    activatedAtMs: int,
+    deactivatedAtMs: { type: 'integer', description: '0 while active.' },
+    activated: { type: 'boolean' },
+    node: str,
+  },
+} as const;
+
+export const listAlarms = {
+  summary:
+    'System alarms: active ones by name (state=activated, the default), the history newest first (deactivated), or both (all).',
+  tags: ['alarms'],
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { state: { type: 'string', enum: ['activated', 'deactivated', 'all'] }, ...paging },
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: { alarms: { type: 'array', items: alarmInfo }, nextPageToken: str, total: int },
+    },
+    ...errors,
+  },
+} as const;
+
+export const clearAlarmHistory = {
+  summary: 'Delete the history of deactivated alarms (active alarms stay).',
+  tags: ['alarms'],
+  response: { 204: { type: 'null', description: 'Deleted.' }, ...errors },
+} as const;

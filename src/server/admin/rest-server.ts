@@ -14,6 +14,7 @@ import type {
   CreateBanRequest,
   CreateUserRequest,
   ImportUsersRequest,
+  AlarmState,
 } from '../../lib/admin-api.js';
 import type { TLSSocket } from 'node:tls';
 import type { AdminAuth } from './admin-auth.js';
@@ -385,6 +386,31 @@ export class RestServer {
     );
     app.delete<{ Params: { id: string } }>('/api/v1/tokens/:id', { schema: S.revokeToken }, async (req, reply) => {
       await api.revokeToken(req.params.id);
+      return reply.status(204).send();
+    });
+    app.get<{ Querystring: { limit?: number; page_token?: string } }>(
+      '/api/v1/slow-subscriptions',
+      { schema: S.listSlowSubscriptions },
+      async (req) => {
+        const page = await api.listSlowSubscriptions({ limit: req.query.limit, pageToken: req.query.page_token });
+        return { slowSubscriptions: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      },
+    );
+    app.delete('/api/v1/slow-subscriptions', { schema: S.clearSlowSubscriptions }, async (_req, reply) => {
+      await api.clearSlowSubscriptions();
+      return reply.status(204).send();
+    });
+    app.get<{ Querystring: { state?: AlarmState; limit?: number; page_token?: string } }>(
+      '/api/v1/alarms',
+      { schema: S.listAlarms },
+      async (req) => {
+        const q = req.query;
+        const page = await api.listAlarms({ state: q.state, limit: q.limit, pageToken: q.page_token });
+        return { alarms: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      },
+    );
+    app.delete('/api/v1/alarms/history', { schema: S.clearAlarmHistory }, async (_req, reply) => {
+      await api.clearAlarmHistory();
       return reply.status(204).send();
     });
     app.get('/api/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());

@@ -13,9 +13,13 @@ export function sqliteFile(dataDir: string): string {
   return join(dataDir, 'robustmq.db');
 }
 
-export function createStorage(config: BrokerConfig, log: Logger): StorageAdapter {
+/** `onFailure`: told when a write fails (after the log line), e.g. to raise the storage alarm. */
+export function createStorage(config: BrokerConfig, log: Logger, onFailure?: (err: Error) => void): StorageAdapter {
   const { storage } = config;
-  const onError = (err: Error) => log.error({ err }, 'storage write failed: acknowledgements stop until restart');
+  const onError = (err: Error) => {
+    log.error({ err }, 'storage write failed: acknowledgements stop until restart');
+    onFailure?.(err);
+  };
   switch (storage.engine) {
     case 'memory':
       return new MemoryStorage();

@@ -22,6 +22,8 @@ export const WORKER_ADMIN_METHODS = [
   'listRetained',
   'getRetained',
   'deleteRetained',
+  'listSlowSubscriptions',
+  'clearSlowSubscriptions',
 ] as const satisfies readonly (keyof AdminApi)[];
 export type WorkerAdminMethod = (typeof WORKER_ADMIN_METHODS)[number];
 

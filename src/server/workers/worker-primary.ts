@@ -56,6 +56,13 @@ import { AdminSecurity } from '../admin/admin-security.js';
 import { SecurityStore } from '../security/security-store.js';
 import { MemoryStorage } from '../storage/memory-storage.js';
 import { pageSize } from '../admin/admin-service.js';
+import {
+  MAX_PAGE_SIZE,
+  type AlarmInfo,
+  type SlowSubscriptionFilter,
+  type SlowSubscriptionInfo,
+} from '../../lib/admin-api.js';
+import { pageSlowSubscriptions, slowSubscriptionKey } from '../features/slow-subscriptions.js';
 import { hostPort } from '../../lib/host-port.js';
 import { getConfig, setConfig } from '../admin/admin-config.js';
 import { ownerOf, peekConnect } from './client-owner.js';
@@ -605,6 +612,31 @@ export class WorkerPrimary implements AdminApi {
 
   async close(): Promise<void> {}
 
+  /** Every worker's slow list (at most top_k each), merged slowest first and cut to top_k. */
+  async listSlowSubscriptions(filter: SlowSubscriptionFilter = {}): Promise<Page<SlowSubscriptionInfo>> {
+    pageSize(filter.limit); // an invalid limit is refused before any worker is asked
+    const pages = (await this.askAll({
+      method: 'listSlowSubscriptions',
+      args: [{ limit: MAX_PAGE_SIZE }],
+    })) as Page<SlowSubscriptionInfo>[];
+    const all = pages.flatMap((p) => p.items).map((e) => [slowSubscriptionKey(e), e] as const);
+    all.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const top = all.slice(0, this.config.slow_subs.top_k).map(([, e]) => e);
+    return pageSlowSubscriptions(top, filter);
+  }
+
+  async clearSlowSubscriptions(): Promise<void> {
+    await this.askAll({ method: 'clearSlowSubscriptions', args: [] });
+  }
+
+  listAlarms(): Promise<Page<AlarmInfo>> {
+    return Promise.reject(noAlarms());
+  }
+
+  clearAlarmHistory(): Promise<void> {
+    return Promise.reject(noAlarms());
+  }
+
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
@@ -631,6 +663,13 @@ export class WorkerPrimary implements AdminApi {
 
 function isRetainedNotFound(err: unknown): boolean {
   return err instanceof RobustMQError && err.code === 'RMQ_ERR_RETAINED_NOT_FOUND';
+}
+
+function noAlarms(): RobustMQError {
+  return new RobustMQError(
+    'RMQ_ERR_UNSUPPORTED',
+    'system alarms are not available with node.workers > 1 yet: each worker is its own process',
+  );
 }
 
 function noTopics(): RobustMQError {
