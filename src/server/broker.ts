@@ -33,6 +33,7 @@ import { createAuthProviders } from './security/create-auth-providers.js';
 import { banCovers } from './security/ban-check.js';
 import { FlappingDetector } from './features/flapping.js';
 import { FeatureSlots } from './features/feature-slots.js';
+import { TopicRewrite } from './features/topic-rewrite.js';
 import { createListeners } from './transport/create-listeners.js';
 import type { MqttListener } from './transport/listener.js';
 import { ownerOf } from './workers/client-owner.js';
@@ -78,6 +79,8 @@ export class Broker implements MeshHost {
   readonly connections = new Set<Connection>();
   /** Where the features (delayed, rewrite, schema, exclusive) step into PUBLISH and SUBSCRIBE. */
   readonly features = new FeatureSlots();
+  /** Topic rewrite rules (config file, then runtime ones stored as feature records); fills features.rewrite. */
+  readonly topicRewrite: TopicRewrite;
   readonly version = VERSION;
   private readonly dispatcher: Dispatcher;
   private readonly listeners: MqttListener[] = [];
@@ -106,6 +109,7 @@ export class Broker implements MeshHost {
     this.metrics = new Metrics(this.log);
     this.storage = options.storage ?? createStorage(config, this.log);
     this.security = new SecurityStore(this.storage);
+    this.topicRewrite = new TopicRewrite(this.features, this.storage, this.log, config.topic_rewrite.rules);
     this.authChain = new AuthChain(createAuthProviders(this), () => anonymousAllowed(this.config), this.log);
     this.flapping = new FlappingDetector(() => this.config.flapping, this.security, this.metrics, this.log);
     this.security.watch((change) => {
@@ -134,6 +138,7 @@ export class Broker implements MeshHost {
   async start(): Promise<void> {
     await this.storage.open();
     await this.security.load();
+    await this.topicRewrite.load();
     await this.authChain.start();
     for (const m of await this.storage.loadRetained()) this.retained.set(m);
     await this.logs.load();
