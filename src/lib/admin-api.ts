@@ -478,6 +478,43 @@ export interface AlarmFilter {
   pageToken?: string;
 }
 
+export type TopicRewriteAction = 'publish' | 'subscribe' | 'all';
+
+/** A topic rewrite rule (docs/features.md, "Topic rewrite"). */
+export interface TopicRewriteInfo {
+  /** "config-N" for the N-th rule of the config file; 8 hex digits for a runtime rule. */
+  id: string;
+  /** 1-based place in the list; when several rules match a topic, the one with the highest position applies. */
+  position: number;
+  action: TopicRewriteAction;
+  /** The topic filter a topic (or subscription filter) must match. */
+  sourceTopic: string;
+  /** JavaScript regular expression; its groups fill $1..$9 of destTopic. */
+  regex: string;
+  /** The new topic: text with $1..$9, ${clientid} and ${username}. */
+  destTopic: string;
+  /** "config": from the config file (changed there); "runtime": made through the admin API, stored. */
+  origin: 'config' | 'runtime';
+  /** 0 for config-file rules. */
+  createdAtMs: number;
+}
+
+export interface CreateTopicRewriteRequest {
+  action: TopicRewriteAction;
+  sourceTopic: string;
+  regex: string;
+  destTopic: string;
+  /** 1-based place in the whole list (after the config file's rules); absent: at the end. Not with before. */
+  position?: number;
+  /** The id of a runtime rule the new one goes just before. Not with position. */
+  before?: string;
+}
+
+export interface TopicRewriteFilter {
+  limit?: number;
+  pageToken?: string;
+}
+
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
@@ -568,6 +605,15 @@ export interface AdminApi {
   listAlarms(filter?: AlarmFilter): Promise<Page<AlarmInfo>>;
   /** Deletes the history of deactivated alarms (active ones stay). RMQ_ERR_UNSUPPORTED with workers. */
   clearAlarmHistory(): Promise<void>;
+  /**
+   * A runtime topic rewrite rule, stored; RMQ_ERR_INVALID_ARGUMENT for a bad rule (an invalid regex...)
+   * or place; RMQ_ERR_UNSUPPORTED with worker processes.
+   */
+  createTopicRewrite(request: CreateTopicRewriteRequest): Promise<TopicRewriteInfo>;
+  /** Every rule in list order (the config file's first); RMQ_ERR_UNSUPPORTED with worker processes. */
+  listTopicRewrites(filter?: TopicRewriteFilter): Promise<Page<TopicRewriteInfo>>;
+  /** RMQ_ERR_TOPIC_REWRITE_NOT_FOUND for an unknown id; RMQ_ERR_INVALID_ARGUMENT for a config-file rule. */
+  deleteTopicRewrite(id: string): Promise<void>;
   /** Releases what the implementation holds (the gRPC channel); the broker is not stopped. */
   close(): Promise<void>;
 }

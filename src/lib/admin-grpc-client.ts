@@ -20,6 +20,7 @@ import type {
   CreateAclRequest,
   CreateBanRequest,
   CreateTokenRequest,
+  CreateTopicRewriteRequest,
   CreateTopicRequest,
   CreateUserRequest,
   ImportUsersRequest,
@@ -36,6 +37,8 @@ import type {
   SessionInfo,
   SubscriptionListFilter,
   TokenFilter,
+  TopicRewriteFilter,
+  TopicRewriteInfo,
   TopicFilter,
   TopicInfo,
   UserFilter,
@@ -332,6 +335,29 @@ export class AdminGrpcClient implements AdminApi {
 
   async clearAlarmHistory(): Promise<void> {
     await this.call<unknown>('clearAlarmHistory', {});
+  }
+
+  createTopicRewrite(request: CreateTopicRewriteRequest): Promise<TopicRewriteInfo> {
+    return this.call<TopicRewriteInfo>('createTopicRewrite', {
+      action: request.action,
+      sourceTopic: request.sourceTopic,
+      regex: request.regex,
+      destTopic: request.destTopic,
+      position: request.position ?? 0,
+      before: request.before ?? '',
+    });
+  }
+
+  async listTopicRewrites(filter: TopicRewriteFilter = {}): Promise<Page<TopicRewriteInfo>> {
+    const res = await this.call<{ rules: TopicRewriteInfo[]; nextPageToken: string; total: number }>(
+      'listTopicRewrites',
+      { limit: filter.limit ?? 0, pageToken: filter.pageToken ?? '' },
+    );
+    return { items: res.rules, nextPageToken: res.nextPageToken, total: res.total };
+  }
+
+  async deleteTopicRewrite(id: string): Promise<void> {
+    await this.call<unknown>('deleteTopicRewrite', { id });
   }
 
   async close(): Promise<void> {

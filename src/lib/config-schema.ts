@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { validateTopicFilter } from './topic.js';
 import { AuthMysqlSchema, AuthPostgresSchema, AuthRedisSchema } from './config-schema-auth-db.js';
+import { checkRewriteRule, MAX_TOPIC_REWRITE_RULES, TOPIC_REWRITE_ACTIONS } from './topic-rewrite-rule.js';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().min(1);
@@ -444,6 +445,31 @@ export const AlarmsSchema = z
   })
   .strict();
 
+/** One `[[topic_rewrite.rules]]` table (EMQX's rewrite rule; its `re` is `regex` here). */
+export const TopicRewriteRuleSchema = z
+  .object({
+    action: z.enum(TOPIC_REWRITE_ACTIONS),
+    source_topic: z.string(),
+    regex: z.string(),
+    dest_topic: z.string(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    try {
+      checkRewriteRule({ action: r.action, sourceTopic: r.source_topic, regex: r.regex, destTopic: r.dest_topic });
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
+
+/** Topic rewrite: rules tried on the topics of PUBLISH (and wills), SUBSCRIBE and UNSUBSCRIBE. */
+export const TopicRewriteSchema = z
+  .object({
+    /** In order; when several match a topic, the last one applies (as in EMQX). Runtime rules come after these. */
+    rules: z.array(TopicRewriteRuleSchema).max(MAX_TOPIC_REWRITE_RULES).default([]),
+  })
+  .strict();
+
 /** The kinds of MQTT listener: plain TCP, TLS, WebSocket, WebSocket over TLS. */
 export const LISTENER_KINDS = ['tcp', 'tls', 'ws', 'wss'] as const;
 export type ListenerKind = (typeof LISTENER_KINDS)[number];
@@ -571,6 +597,7 @@ export const ConfigSchema = z
     listeners: ListenersSchema.default({}),
     slow_subs: SlowSubsSchema.default(SlowSubsSchema.parse({})),
     alarms: AlarmsSchema.default(AlarmsSchema.parse({})),
+    topic_rewrite: TopicRewriteSchema.default(TopicRewriteSchema.parse({})),
   })
   .strict()
   .superRefine((c, ctx) => {

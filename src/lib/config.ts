@@ -64,12 +64,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Tree {
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('ROBUSTMQ_') || raw === undefined) continue;
     const rest = name.slice('ROBUSTMQ_'.length).toLowerCase();
-    // a section whose name holds '_' (slow_subs) is matched whole: ROBUSTMQ_SLOW_SUBS_ENABLED
-    const longSection = Object.keys(defaults).find((s) => s.includes('_') && rest.startsWith(`${s}_`));
-    const cut = longSection?.length ?? rest.indexOf('_');
-    if (cut <= 0) continue;
-    const section = rest.slice(0, cut);
-    const key = rest.slice(cut + 1);
+    // the longest section the name starts with: topic_rewrite before topics' neighbours
+    let section = '';
+    for (const s of Object.keys(defaults)) if (rest.startsWith(`${s}_`) && s.length > section.length) section = s;
+    if (!section) section = rest.slice(0, Math.max(0, rest.indexOf('_')));
+    if (!section) continue;
+    const key = rest.slice(section.length + 1);
     const sectionDefaults = defaults[section];
     if (!sectionDefaults || !(key in sectionDefaults)) {
       // ROBUSTMQ_SERVER (the CLI's target) and friends are not broker keys

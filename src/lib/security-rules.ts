@@ -114,7 +114,7 @@ export function checkBanRegex(pattern: string): RegExp {
 }
 
 /** Whether some group that holds a quantifier (*, +, {n,}) is itself followed by a quantifier. */
-function nestedQuantifier(pattern: string): boolean {
+export function nestedQuantifier(pattern: string): boolean {
   // per open group: whether a quantifier appeared inside it
   const stack: boolean[] = [];
   let inClass = false;

@@ -35,6 +35,7 @@ import { FlappingDetector } from './features/flapping.js';
 import { FeatureSlots } from './features/feature-slots.js';
 import { SlowSubscriptions } from './features/slow-subscriptions.js';
 import { Alarms } from './features/alarms.js';
+import { TopicRewrite } from './features/topic-rewrite.js';
 import { createListeners } from './transport/create-listeners.js';
 import type { MqttListener } from './transport/listener.js';
 import { ownerOf } from './workers/client-owner.js';
@@ -80,6 +81,8 @@ export class Broker implements MeshHost {
   readonly connections = new Set<Connection>();
   /** Where the features (delayed, rewrite, schema, exclusive) step into PUBLISH and SUBSCRIBE. */
   readonly features = new FeatureSlots();
+  /** Topic rewrite rules (config file, then runtime ones stored as feature records); fills features.rewrite. */
+  readonly topicRewrite: TopicRewrite;
   readonly version = VERSION;
   private readonly dispatcher: Dispatcher;
   private readonly listeners: MqttListener[] = [];
@@ -112,6 +115,7 @@ export class Broker implements MeshHost {
     this.metrics = new Metrics(this.log);
     this.storage = options.storage ?? createStorage(config, this.log, (err) => this.hooks.emit('storage.failed', err));
     this.security = new SecurityStore(this.storage);
+    this.topicRewrite = new TopicRewrite(this.features, this.storage, this.log, config.topic_rewrite.rules);
     this.authChain = new AuthChain(createAuthProviders(this), () => anonymousAllowed(this.config), this.log);
     this.flapping = new FlappingDetector(() => this.config.flapping, this.security, this.metrics, this.log);
     this.security.watch((change) => {
@@ -144,6 +148,7 @@ export class Broker implements MeshHost {
     await this.storage.open();
     await this.security.load();
     if (!this.worker) await this.alarms.load();
+    await this.topicRewrite.load();
     await this.authChain.start();
     for (const m of await this.storage.loadRetained()) this.retained.set(m);
     await this.logs.load();

@@ -19,6 +19,7 @@ import type {
   CreateBanRequest,
   CreateTokenRequest,
   CreateTopicRequest,
+  CreateTopicRewriteRequest,
   CreateUserRequest,
   ImportUsersRequest,
   ImportUsersResult,
@@ -36,6 +37,8 @@ import type {
   TokenFilter,
   TopicFilter,
   TopicInfo,
+  TopicRewriteFilter,
+  TopicRewriteInfo,
   UserFilter,
   UserInfo,
   AlarmFilter,
@@ -54,6 +57,7 @@ import { getConfig, setConfig } from './admin-config.js';
 import { readMessages } from './admin-messages.js';
 import { AdminRetained } from './admin-retained.js';
 import { AdminSessions } from './admin-sessions.js';
+import { AdminTopicRewrite } from './admin-topic-rewrite.js';
 import { countMatching, decodePageToken, encodePageToken, pageOfSorted, pageSize, readPage } from './key-paging.js';
 
 export { pageSize };
@@ -64,11 +68,13 @@ export class AdminService implements AdminApi {
 
   private readonly sessionsAdmin: AdminSessions;
   private readonly retainedAdmin: AdminRetained;
+  private readonly topicRewriteAdmin: AdminTopicRewrite;
 
   constructor(private readonly broker: Broker) {
     this.security = new AdminSecurity(broker.security);
     this.sessionsAdmin = new AdminSessions(broker);
     this.retainedAdmin = new AdminRetained(broker);
+    this.topicRewriteAdmin = new AdminTopicRewrite(broker.topicRewrite);
   }
 
   async clusterStatus(): Promise<ClusterStatus> {
@@ -316,6 +322,18 @@ export class AdminService implements AdminApi {
 
   deleteRetained(topic: string): Promise<void> {
     return this.retainedAdmin.deleteRetained(topic);
+  }
+
+  createTopicRewrite(request: CreateTopicRewriteRequest): Promise<TopicRewriteInfo> {
+    return this.topicRewriteAdmin.createTopicRewrite(request);
+  }
+
+  listTopicRewrites(filter?: TopicRewriteFilter): Promise<Page<TopicRewriteInfo>> {
+    return this.topicRewriteAdmin.listTopicRewrites(filter);
+  }
+
+  deleteTopicRewrite(id: string): Promise<void> {
+    return this.topicRewriteAdmin.deleteTopicRewrite(id);
   }
 
   async close(): Promise<void> {}

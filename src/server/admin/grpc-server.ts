@@ -11,6 +11,7 @@ import type {
   ConfigEntry,
   CreateAclRequest,
   CreateTokenRequest,
+  CreateTopicRewriteRequest,
   CreateUserRequest,
   ImportUsersRequest,
   ReadMessagesRequest,
@@ -19,6 +20,8 @@ import type {
   SubscriptionListFilter,
   TokenFilter,
   TopicFilter,
+  TopicRewriteAction,
+  TopicRewriteFilter,
   UserFilter,
   AlarmState,
   SlowSubscriptionFilter,
@@ -211,6 +214,22 @@ export class AdminGrpcServer {
         await api.clearAlarmHistory();
         return {};
       }),
+      CreateTopicRewrite: this.unary('CreateTopicRewrite', (req: Required<CreateTopicRewriteRequest>) =>
+        api.createTopicRewrite({
+          ...req,
+          action: req.action as TopicRewriteAction,
+          position: req.position || undefined,
+          before: req.before || undefined,
+        }),
+      ),
+      ListTopicRewrites: this.unary('ListTopicRewrites', async (req: TopicRewriteFilter) => {
+        const page = await api.listTopicRewrites(req);
+        return { rules: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      DeleteTopicRewrite: this.unary('DeleteTopicRewrite', async (req: { id: string }) => {
+        await api.deleteTopicRewrite(req.id);
+        return {};
+      }),
     });
     const address = hostPort(this.host, this.requestedPort);
     this.port = await new Promise<number>((resolve, reject) =>
@@ -306,6 +325,7 @@ const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
   RMQ_ERR_CONFIG_INVALID: grpc.status.INVALID_ARGUMENT,
   RMQ_ERR_UNAUTHORIZED: grpc.status.UNAUTHENTICATED,
   RMQ_ERR_TOKEN_NOT_FOUND: grpc.status.NOT_FOUND,
+  RMQ_ERR_TOPIC_REWRITE_NOT_FOUND: grpc.status.NOT_FOUND,
 };
 
 /** ConfigEntry on the wire: the value as JSON text (proto3 has no plain "any JSON value" scalar). */

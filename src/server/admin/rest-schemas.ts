@@ -850,3 +850,68 @@ export const clearAlarmHistory = {
   tags: ['alarms'],
   response: { 204: { type: 'null', description: 'Deleted.' }, ...errors },
 } as const;
+
+const topicRewriteAction = { type: 'string', enum: ['publish', 'subscribe', 'all'] } as const;
+
+const topicRewriteInfo = {
+  type: 'object',
+  properties: {
+    id: {
+      type: 'string',
+      description: '"config-N" for the N-th rule of the config file; 8 hex digits for a runtime rule.',
+    },
+    position: {
+      type: 'integer',
+      description: '1-based place in the list; when several rules match, the last applies.',
+    },
+    action: topicRewriteAction,
+    sourceTopic: { type: 'string', description: 'The topic filter a topic (or subscription filter) must match.' },
+    regex: { type: 'string', description: 'JavaScript regular expression; its groups fill $1..$9 of destTopic.' },
+    destTopic: { type: 'string', description: 'The new topic: text with $1..$9, ${clientid} and ${username}.' },
+    origin: { type: 'string', enum: ['config', 'runtime'] },
+    createdAtMs: { type: 'integer', description: '0 for config-file rules.' },
+  },
+} as const;
+
+export const createTopicRewrite = {
+  summary:
+    'Add a runtime topic rewrite rule (stored: it survives a restart). 400 for a bad rule (an invalid regex, a destination that cannot be a topic) or place.',
+  tags: ['topic-rewrites'],
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['action', 'sourceTopic', 'regex', 'destTopic'],
+    properties: {
+      action: topicRewriteAction,
+      sourceTopic: mqttString,
+      regex: mqttString,
+      destTopic: mqttString,
+      position: {
+        type: 'integer',
+        minimum: 1,
+        description: "1-based place in the whole list, after the config file's rules (default: at the end).",
+      },
+      before: { type: 'string', description: 'Instead of position: the id of a runtime rule to go just before.' },
+    },
+  },
+  response: { 201: topicRewriteInfo, ...errors },
+} as const;
+
+export const listTopicRewrites = {
+  summary: "Topic rewrite rules in list order (the config file's first), paged.",
+  tags: ['topic-rewrites'],
+  querystring: { type: 'object', additionalProperties: false, properties: { ...paging } },
+  response: {
+    200: {
+      type: 'object',
+      properties: { rules: { type: 'array', items: topicRewriteInfo }, nextPageToken: str, total: int },
+    },
+    ...errors,
+  },
+} as const;
+
+export const deleteTopicRewrite = {
+  summary: 'Delete a runtime topic rewrite rule (a config-file rule: 400, change the file).',
+  tags: ['topic-rewrites'],
+  response: { 204: { type: 'null', description: 'Deleted.' }, ...errors },
+} as const;

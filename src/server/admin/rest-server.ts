@@ -12,6 +12,7 @@ import type {
   BanKind,
   CreateAclRequest,
   CreateBanRequest,
+  CreateTopicRewriteRequest,
   CreateUserRequest,
   ImportUsersRequest,
   AlarmState,
@@ -47,6 +48,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   RMQ_ERR_WORKER: 503,
   RMQ_ERR_UNAUTHORIZED: 401,
   RMQ_ERR_TOKEN_NOT_FOUND: 404,
+  RMQ_ERR_TOPIC_REWRITE_NOT_FOUND: 404,
 };
 
 /** Paths served without a token when admin auth is on: what supervisors and load balancers poll. */
@@ -413,6 +415,27 @@ export class RestServer {
       await api.clearAlarmHistory();
       return reply.status(204).send();
     });
+    app.post<{ Body: CreateTopicRewriteRequest }>(
+      '/api/v1/topic-rewrites',
+      { schema: S.createTopicRewrite },
+      async (req, reply) => reply.status(201).send(await api.createTopicRewrite(req.body)),
+    );
+    app.get<{ Querystring: { limit?: number; page_token?: string } }>(
+      '/api/v1/topic-rewrites',
+      { schema: S.listTopicRewrites },
+      async (req) => {
+        const page = await api.listTopicRewrites({ limit: req.query.limit, pageToken: req.query.page_token });
+        return { rules: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      },
+    );
+    app.delete<{ Params: { id: string } }>(
+      '/api/v1/topic-rewrites/:id',
+      { schema: S.deleteTopicRewrite },
+      async (req, reply) => {
+        await api.deleteTopicRewrite(req.params.id);
+        return reply.status(204).send();
+      },
+    );
     app.get('/api/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
     app.get('/api/docs', { schema: { hide: true } }, (_req, reply) =>
       reply.type('text/html; charset=utf-8').send(renderApiDocs(app.swagger() as Parameters<typeof renderApiDocs>[0])),

@@ -340,6 +340,12 @@ function admit(conn: Connection, decision: AuthDecision, a: Accepted): void {
   }
   conn.superuser = result.superuser === true;
   if (result.acl?.length) conn.connectionAcl = result.acl;
+  // the will's topic is rewritten by the publish rules (topic rewrite) before it is authorized, as a PUBLISH's
+  const rewrite = broker.features.rewrite;
+  if (a.will && rewrite !== undefined) {
+    const topic = rewrite.publishTopic(conn, a.will.message.topic);
+    if (topic !== a.will.message.topic) a.will = { ...a.will, message: { ...a.will.message, topic } };
+  }
   // the will is authorized once, here: a client may not leave a will it could not publish
   const will = a.will?.message;
   if (will && !authorize(conn, { action: 'publish', topic: will.topic, qos: will.qos, retain: will.retain })) {

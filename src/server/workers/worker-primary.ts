@@ -26,6 +26,7 @@ import type {
   CreatedToken,
   CreateTokenRequest,
   TokenFilter,
+  TopicRewriteInfo,
   ClientDetail,
   ClientFilter,
   ClientInfo,
@@ -550,6 +551,19 @@ export class WorkerPrimary implements AdminApi {
     return this.adminTokens.revoke(id);
   }
 
+  /** Runtime topic rewrite rules are not kept per worker (each applies the config file's rules). */
+  createTopicRewrite(): Promise<TopicRewriteInfo> {
+    return Promise.reject(noRuntimeFeature('topic rewrite rules'));
+  }
+
+  listTopicRewrites(): Promise<Page<TopicRewriteInfo>> {
+    return Promise.reject(noRuntimeFeature('topic rewrite rules'));
+  }
+
+  deleteTopicRewrite(): Promise<void> {
+    return Promise.reject(noRuntimeFeature('topic rewrite rules'));
+  }
+
   /** Each worker's page of its own sessions, merged in client-id order. */
   async listSessions(filter: SessionFilter = {}): Promise<Page<SessionInfo>> {
     const limit = pageSize(filter.limit);
@@ -676,5 +690,13 @@ function noTopics(): RobustMQError {
   return new RobustMQError(
     'RMQ_ERR_UNSUPPORTED',
     'topics with a log are not available with node.workers > 1 yet: a topic log lives in one process',
+  );
+}
+
+/** A feature's runtime admin (issue 7) with workers: the config file's settings apply in each worker. */
+function noRuntimeFeature(what: string): RobustMQError {
+  return new RobustMQError(
+    'RMQ_ERR_UNSUPPORTED',
+    `${what} cannot be managed at run time with node.workers > 1 yet (each worker applies the configuration file's); set them in the configuration file, or run with node.workers = 1`,
   );
 }
