@@ -22,6 +22,9 @@ import type {
   CreateTokenRequest,
   CreateTopicRequest,
   CreateUserRequest,
+  DelayedFilter,
+  DelayedInfo,
+  DelayedMessage,
   ImportUsersRequest,
   ImportUsersResult,
   CreatedToken,
@@ -299,6 +302,23 @@ export class AdminGrpcClient implements AdminApi {
 
   async revokeToken(id: string): Promise<void> {
     await this.call<unknown>('revokeToken', { id });
+  }
+
+  async listDelayed(filter: DelayedFilter = {}): Promise<Page<DelayedInfo>> {
+    const res = await this.call<{ delayed: DelayedInfo[]; nextPageToken: string; total: number }>('listDelayed', {
+      topic: filter.topic ?? '',
+      limit: filter.limit ?? 0,
+      pageToken: filter.pageToken ?? '',
+    });
+    return { items: res.delayed, nextPageToken: res.nextPageToken, total: res.total };
+  }
+
+  getDelayed(id: string): Promise<DelayedMessage> {
+    return this.call<DelayedMessage>('getDelayed', { id });
+  }
+
+  async deleteDelayed(id: string): Promise<void> {
+    await this.call<unknown>('deleteDelayed', { id });
   }
 
   async close(): Promise<void> {

@@ -26,6 +26,9 @@ export const RUNTIME_CONFIG_KEYS: Readonly<Record<string, string>> = {
   'limits.max_write_buffer': 'at once, for every connection',
   'session.queue_qos0': 'to the next message for an offline session',
   'session.queue_drop': 'to the next message for a full session queue',
+  'delayed.enabled': 'to the next PUBLISH to $delayed/... (messages already held are still published)',
+  'delayed.max_delay_s': 'to the next PUBLISH to $delayed/...',
+  'delayed.max_pending': 'to the next PUBLISH to $delayed/... (messages already held stay)',
 };
 
 /** Passwords, tokens, keys and connection strings (which may hold a password) are shown as "***". */

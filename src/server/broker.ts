@@ -33,6 +33,7 @@ import { createAuthProviders } from './security/create-auth-providers.js';
 import { banCovers } from './security/ban-check.js';
 import { FlappingDetector } from './features/flapping.js';
 import { FeatureSlots } from './features/feature-slots.js';
+import { DelayedPublish } from './features/delayed-publish.js';
 import { createListeners } from './transport/create-listeners.js';
 import type { MqttListener } from './transport/listener.js';
 import { ownerOf } from './workers/client-owner.js';
@@ -97,6 +98,8 @@ export class Broker implements MeshHost {
   ingressHeld = false;
   /** quota.max_connections_per_ip and quota.connection_rate; undefined when neither is set. */
   readonly connectionQuota?: ConnectionQuota;
+  /** Delayed publish ($delayed/{seconds}/{topic}): the held messages; fills features.delayed. */
+  readonly delayed: DelayedPublish;
 
   constructor(
     readonly config: BrokerConfig,
@@ -118,6 +121,7 @@ export class Broker implements MeshHost {
     this.logs = new TopicLogs(this);
     this.dispatcher = new Dispatcher(this.router, this.sessions, config.shared.strategy);
     this.sys = new SysPublisher(this, options.nodeStatus);
+    this.delayed = DelayedPublish.attach(this);
     const worker = (this.worker = options.worker);
     if (ConnectionQuota.enabled(config)) this.connectionQuota = new ConnectionQuota(config, worker?.count ?? 1);
     if (worker) {
@@ -134,6 +138,7 @@ export class Broker implements MeshHost {
   async start(): Promise<void> {
     await this.storage.open();
     await this.security.load();
+    await this.delayed.load();
     await this.authChain.start();
     for (const m of await this.storage.loadRetained()) this.retained.set(m);
     await this.logs.load();
@@ -146,6 +151,7 @@ export class Broker implements MeshHost {
       this.sweepTimer.unref();
       // one worker publishes $SYS for the node (figures of all workers: see sys-topics.ts)
       if (this.config.sys.enabled && this.worker.index === 0) this.sys.start();
+      this.delayed.start();
       this.log.info({ version: VERSION, node: this.nodeName, peers: this.mesh!.peers }, 'RobustMQ worker started');
       return;
     }
@@ -164,6 +170,7 @@ export class Broker implements MeshHost {
     this.sweepTimer = setInterval(() => this.sweep(), 500);
     this.sweepTimer.unref();
     if (this.config.sys.enabled) this.sys.start();
+    this.delayed.start(); // overdue delayed messages are published now, with the sessions restored
     this.log.info(
       {
         version: VERSION,
@@ -227,6 +234,7 @@ export class Broker implements MeshHost {
     this.log.info({ connections: this.connections.size }, 'shutting down');
     this.sys.stop();
     this.logs.stop();
+    this.delayed.stop();
     await this.adminEndpoints.stop();
     if (!this.worker) this.adminTokens.saveAllLastUsed();
     if (this.sweepTimer) clearInterval(this.sweepTimer);

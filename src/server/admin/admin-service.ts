@@ -22,6 +22,9 @@ import type {
   ImportUsersRequest,
   ImportUsersResult,
   CreatedToken,
+  DelayedFilter,
+  DelayedInfo,
+  DelayedMessage,
   MessagePage,
   Page,
   ReadMessagesRequest,
@@ -49,6 +52,7 @@ import { getConfig, setConfig } from './admin-config.js';
 import { readMessages } from './admin-messages.js';
 import { AdminRetained } from './admin-retained.js';
 import { AdminSessions } from './admin-sessions.js';
+import { AdminDelayed } from './admin-delayed.js';
 import { countMatching, decodePageToken, encodePageToken, pageOfSorted, pageSize, readPage } from './key-paging.js';
 
 export { pageSize };
@@ -59,11 +63,13 @@ export class AdminService implements AdminApi {
 
   private readonly sessionsAdmin: AdminSessions;
   private readonly retainedAdmin: AdminRetained;
+  private readonly delayedAdmin: AdminDelayed;
 
   constructor(private readonly broker: Broker) {
     this.security = new AdminSecurity(broker.security);
     this.sessionsAdmin = new AdminSessions(broker);
     this.retainedAdmin = new AdminRetained(broker);
+    this.delayedAdmin = new AdminDelayed(broker);
   }
 
   async clusterStatus(): Promise<ClusterStatus> {
@@ -306,6 +312,18 @@ export class AdminService implements AdminApi {
 
   deleteRetained(topic: string): Promise<void> {
     return this.retainedAdmin.deleteRetained(topic);
+  }
+
+  async listDelayed(filter?: DelayedFilter): Promise<Page<DelayedInfo>> {
+    return this.delayedAdmin.listDelayed(filter);
+  }
+
+  async getDelayed(id: string): Promise<DelayedMessage> {
+    return this.delayedAdmin.getDelayed(id);
+  }
+
+  deleteDelayed(id: string): Promise<void> {
+    return this.delayedAdmin.deleteDelayed(id);
   }
 
   async close(): Promise<void> {}

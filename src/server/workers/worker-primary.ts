@@ -35,6 +35,9 @@ import type {
   MessagePage,
   NodeStatus,
   Page,
+  DelayedFilter,
+  DelayedInfo,
+  DelayedMessage,
   RetainedFilter,
   RetainedInfo,
   RetainedMessage,
@@ -603,6 +606,19 @@ export class WorkerPrimary implements AdminApi {
     return this.slots.find((s) => s.ready) ?? this.slots[0]!;
   }
 
+  /** Each worker holds the delayed messages its clients published: not listed across workers yet. */
+  async listDelayed(_filter?: DelayedFilter): Promise<Page<DelayedInfo>> {
+    throw noDelayedAdmin();
+  }
+
+  async getDelayed(_id: string): Promise<DelayedMessage> {
+    throw noDelayedAdmin();
+  }
+
+  async deleteDelayed(_id: string): Promise<void> {
+    throw noDelayedAdmin();
+  }
+
   async close(): Promise<void> {}
 
   async stop(): Promise<void> {
@@ -637,5 +653,12 @@ function noTopics(): RobustMQError {
   return new RobustMQError(
     'RMQ_ERR_UNSUPPORTED',
     'topics with a log are not available with node.workers > 1 yet: a topic log lives in one process',
+  );
+}
+
+function noDelayedAdmin(): RobustMQError {
+  return new RobustMQError(
+    'RMQ_ERR_UNSUPPORTED',
+    'delayed messages cannot be listed or cancelled with node.workers > 1 yet: each worker holds those its clients published',
   );
 }
