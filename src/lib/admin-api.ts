@@ -515,6 +515,39 @@ export interface TopicRewriteFilter {
   pageToken?: string;
 }
 
+export interface DelayedFilter {
+  /** Only messages whose destination topic contains this text. */
+  topic?: string;
+  limit?: number;
+  pageToken?: string;
+}
+
+/** A delayed message held until its due time ($delayed/{seconds}/{topic}), without its payload. */
+export interface DelayedInfo {
+  /** Sorts by due time: `{dueAtMs}-{sequence}`. */
+  id: string;
+  /** The destination topic it is published to. */
+  topic: string;
+  qos: number;
+  retain: boolean;
+  payloadBytes: number;
+  /** When the broker received it, ms since the epoch. */
+  publishedAtMs: number;
+  /** When it is published, ms since the epoch. */
+  dueAtMs: number;
+  /** When its Message Expiry Interval (counted from publication) ends; 0: never. */
+  expiresAtMs: number;
+  /** Client id of the publisher. */
+  origin: string;
+}
+
+export interface DelayedMessage extends DelayedInfo {
+  /** The payload as text when it is valid UTF-8, else base64 (see payloadEncoding). */
+  payload: string;
+  payloadEncoding: 'utf8' | 'base64';
+  properties: RetainedProperties;
+}
+
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
@@ -614,6 +647,12 @@ export interface AdminApi {
   listTopicRewrites(filter?: TopicRewriteFilter): Promise<Page<TopicRewriteInfo>>;
   /** RMQ_ERR_TOPIC_REWRITE_NOT_FOUND for an unknown id; RMQ_ERR_INVALID_ARGUMENT for a config-file rule. */
   deleteTopicRewrite(id: string): Promise<void>;
+  /** Delayed messages held now, in due-time order (by id). RMQ_ERR_UNSUPPORTED with worker processes. */
+  listDelayed(filter?: DelayedFilter): Promise<Page<DelayedInfo>>;
+  /** One held delayed message with its payload; RMQ_ERR_DELAYED_NOT_FOUND when none has that id. */
+  getDelayed(id: string): Promise<DelayedMessage>;
+  /** Cancels a held delayed message (it is never published); RMQ_ERR_DELAYED_NOT_FOUND when none has that id. */
+  deleteDelayed(id: string): Promise<void>;
   /** Releases what the implementation holds (the gRPC channel); the broker is not stopped. */
   close(): Promise<void>;
 }

@@ -23,6 +23,9 @@ import type {
   CreateTopicRewriteRequest,
   CreateTopicRequest,
   CreateUserRequest,
+  DelayedFilter,
+  DelayedInfo,
+  DelayedMessage,
   ImportUsersRequest,
   ImportUsersResult,
   CreatedToken,
@@ -358,6 +361,23 @@ export class AdminGrpcClient implements AdminApi {
 
   async deleteTopicRewrite(id: string): Promise<void> {
     await this.call<unknown>('deleteTopicRewrite', { id });
+  }
+
+  async listDelayed(filter: DelayedFilter = {}): Promise<Page<DelayedInfo>> {
+    const res = await this.call<{ delayed: DelayedInfo[]; nextPageToken: string; total: number }>('listDelayed', {
+      topic: filter.topic ?? '',
+      limit: filter.limit ?? 0,
+      pageToken: filter.pageToken ?? '',
+    });
+    return { items: res.delayed, nextPageToken: res.nextPageToken, total: res.total };
+  }
+
+  getDelayed(id: string): Promise<DelayedMessage> {
+    return this.call<DelayedMessage>('getDelayed', { id });
+  }
+
+  async deleteDelayed(id: string): Promise<void> {
+    await this.call<unknown>('deleteDelayed', { id });
   }
 
   async close(): Promise<void> {

@@ -38,6 +38,9 @@ export const RUNTIME_CONFIG_KEYS: Readonly<Record<string, string>> = {
   'alarms.event_loop_lag_ms': 'at the next check',
   'alarms.connections_high_percent': 'at the next check',
   'alarms.history_size': 'to the next alarm deactivated',
+  'delayed.enabled': 'to the next PUBLISH to $delayed/... (messages already held are still published)',
+  'delayed.max_delay_s': 'to the next PUBLISH to $delayed/...',
+  'delayed.max_pending': 'to the next PUBLISH to $delayed/... (messages already held stay)',
 };
 
 /** Passwords, tokens, keys and connection strings (which may hold a password) are shown as "***". */

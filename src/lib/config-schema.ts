@@ -470,6 +470,18 @@ export const TopicRewriteSchema = z
   })
   .strict();
 
+/** Delayed publish: `$delayed/{seconds}/{topic}` is held and published to `{topic}` after the delay. */
+export const DelayedSchema = z
+  .object({
+    /** false: `$delayed/...` is an ordinary topic (messages already held are still published when due). */
+    enabled: z.boolean().default(true),
+    /** The longest delay accepted, in seconds (EMQX's limit); a longer one is refused (v5: 0x90). */
+    max_delay_s: z.number().int().min(1).max(4_294_967).default(4_294_967),
+    /** Delayed messages held at once; one more is refused (v5: 0x97 Quota exceeded). */
+    max_pending: positiveInt.max(10_000_000).default(100_000),
+  })
+  .strict();
+
 /** The kinds of MQTT listener: plain TCP, TLS, WebSocket, WebSocket over TLS. */
 export const LISTENER_KINDS = ['tcp', 'tls', 'ws', 'wss'] as const;
 export type ListenerKind = (typeof LISTENER_KINDS)[number];
@@ -598,6 +610,7 @@ export const ConfigSchema = z
     slow_subs: SlowSubsSchema.default(SlowSubsSchema.parse({})),
     alarms: AlarmsSchema.default(AlarmsSchema.parse({})),
     topic_rewrite: TopicRewriteSchema.default(TopicRewriteSchema.parse({})),
+    delayed: DelayedSchema.default(DelayedSchema.parse({})),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -34,6 +34,7 @@ export const ErrorCodes = {
   RMQ_ERR_TOKEN_NOT_FOUND: 'no admin token with this id exists',
   RMQ_ERR_AUTH_PROVIDER: 'an authentication provider cannot start: its file or key cannot be read',
   RMQ_ERR_TOPIC_REWRITE_NOT_FOUND: 'no topic rewrite rule with this id exists',
+  RMQ_ERR_DELAYED_NOT_FOUND: 'no delayed message with this id is held',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -36,6 +36,7 @@ import { FeatureSlots } from './features/feature-slots.js';
 import { SlowSubscriptions } from './features/slow-subscriptions.js';
 import { Alarms } from './features/alarms.js';
 import { TopicRewrite } from './features/topic-rewrite.js';
+import { DelayedPublish } from './features/delayed-publish.js';
 import { createListeners } from './transport/create-listeners.js';
 import type { MqttListener } from './transport/listener.js';
 import { ownerOf } from './workers/client-owner.js';
@@ -106,6 +107,8 @@ export class Broker implements MeshHost {
   readonly slowSubs: SlowSubscriptions;
   /** alarms.*: memory, CPU, event-loop, connections and storage alarms (not in worker processes). */
   readonly alarms: Alarms;
+  /** Delayed publish ($delayed/{seconds}/{topic}): the held messages; fills features.delayed. */
+  readonly delayed: DelayedPublish;
 
   constructor(
     readonly config: BrokerConfig,
@@ -131,6 +134,7 @@ export class Broker implements MeshHost {
     this.slowSubs = new SlowSubscriptions(this);
     this.slowSubs.attach();
     this.alarms = new Alarms(this);
+    this.delayed = DelayedPublish.attach(this);
     const worker = (this.worker = options.worker);
     if (ConnectionQuota.enabled(config)) this.connectionQuota = new ConnectionQuota(config, worker?.count ?? 1);
     if (worker) {
@@ -149,6 +153,7 @@ export class Broker implements MeshHost {
     await this.security.load();
     if (!this.worker) await this.alarms.load();
     await this.topicRewrite.load();
+    await this.delayed.load();
     await this.authChain.start();
     for (const m of await this.storage.loadRetained()) this.retained.set(m);
     await this.logs.load();
@@ -161,6 +166,7 @@ export class Broker implements MeshHost {
       this.sweepTimer.unref();
       // one worker publishes $SYS for the node (figures of all workers: see sys-topics.ts)
       if (this.config.sys.enabled && this.worker.index === 0) this.sys.start();
+      this.delayed.start();
       this.log.info({ version: VERSION, node: this.nodeName, peers: this.mesh!.peers }, 'RobustMQ worker started');
       return;
     }
@@ -180,6 +186,7 @@ export class Broker implements MeshHost {
     this.sweepTimer.unref();
     if (this.config.sys.enabled) this.sys.start();
     this.alarms.start();
+    this.delayed.start(); // overdue delayed messages are published now, with the sessions restored
     this.log.info(
       {
         version: VERSION,
@@ -244,6 +251,7 @@ export class Broker implements MeshHost {
     this.sys.stop();
     this.alarms.stop();
     this.logs.stop();
+    this.delayed.stop();
     await this.adminEndpoints.stop();
     if (!this.worker) this.adminTokens.saveAllLastUsed();
     if (this.sweepTimer) clearInterval(this.sweepTimer);

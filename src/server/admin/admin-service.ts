@@ -24,6 +24,9 @@ import type {
   ImportUsersRequest,
   ImportUsersResult,
   CreatedToken,
+  DelayedFilter,
+  DelayedInfo,
+  DelayedMessage,
   MessagePage,
   Page,
   ReadMessagesRequest,
@@ -58,6 +61,7 @@ import { readMessages } from './admin-messages.js';
 import { AdminRetained } from './admin-retained.js';
 import { AdminSessions } from './admin-sessions.js';
 import { AdminTopicRewrite } from './admin-topic-rewrite.js';
+import { AdminDelayed } from './admin-delayed.js';
 import { countMatching, decodePageToken, encodePageToken, pageOfSorted, pageSize, readPage } from './key-paging.js';
 
 export { pageSize };
@@ -69,12 +73,14 @@ export class AdminService implements AdminApi {
   private readonly sessionsAdmin: AdminSessions;
   private readonly retainedAdmin: AdminRetained;
   private readonly topicRewriteAdmin: AdminTopicRewrite;
+  private readonly delayedAdmin: AdminDelayed;
 
   constructor(private readonly broker: Broker) {
     this.security = new AdminSecurity(broker.security);
     this.sessionsAdmin = new AdminSessions(broker);
     this.retainedAdmin = new AdminRetained(broker);
     this.topicRewriteAdmin = new AdminTopicRewrite(broker.topicRewrite);
+    this.delayedAdmin = new AdminDelayed(broker);
   }
 
   async clusterStatus(): Promise<ClusterStatus> {
@@ -334,6 +340,18 @@ export class AdminService implements AdminApi {
 
   deleteTopicRewrite(id: string): Promise<void> {
     return this.topicRewriteAdmin.deleteTopicRewrite(id);
+  }
+
+  async listDelayed(filter?: DelayedFilter): Promise<Page<DelayedInfo>> {
+    return this.delayedAdmin.listDelayed(filter);
+  }
+
+  async getDelayed(id: string): Promise<DelayedMessage> {
+    return this.delayedAdmin.getDelayed(id);
+  }
+
+  deleteDelayed(id: string): Promise<void> {
+    return this.delayedAdmin.deleteDelayed(id);
   }
 
   async close(): Promise<void> {}

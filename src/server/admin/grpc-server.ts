@@ -13,6 +13,7 @@ import type {
   CreateTokenRequest,
   CreateTopicRewriteRequest,
   CreateUserRequest,
+  DelayedFilter,
   ImportUsersRequest,
   ReadMessagesRequest,
   RetainedFilter,
@@ -230,6 +231,15 @@ export class AdminGrpcServer {
         await api.deleteTopicRewrite(req.id);
         return {};
       }),
+      ListDelayed: this.unary('ListDelayed', async (req: DelayedFilter) => {
+        const page = await api.listDelayed(req);
+        return { delayed: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      GetDelayed: this.unary('GetDelayed', (req: { id: string }) => api.getDelayed(req.id)),
+      DeleteDelayed: this.unary('DeleteDelayed', async (req: { id: string }) => {
+        await api.deleteDelayed(req.id);
+        return {};
+      }),
     });
     const address = hostPort(this.host, this.requestedPort);
     this.port = await new Promise<number>((resolve, reject) =>
@@ -326,6 +336,7 @@ const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
   RMQ_ERR_UNAUTHORIZED: grpc.status.UNAUTHENTICATED,
   RMQ_ERR_TOKEN_NOT_FOUND: grpc.status.NOT_FOUND,
   RMQ_ERR_TOPIC_REWRITE_NOT_FOUND: grpc.status.NOT_FOUND,
+  RMQ_ERR_DELAYED_NOT_FOUND: grpc.status.NOT_FOUND,
 };
 
 /** ConfigEntry on the wire: the value as JSON text (proto3 has no plain "any JSON value" scalar). */

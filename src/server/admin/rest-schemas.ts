@@ -915,3 +915,78 @@ export const deleteTopicRewrite = {
   tags: ['topic-rewrites'],
   response: { 204: { type: 'null', description: 'Deleted.' }, ...errors },
 } as const;
+
+// ---- delayed messages
+
+const delayedInfoProperties = {
+  id: { type: 'string', description: 'Sorts by due time: {dueAtMs}-{sequence}.' },
+  topic: { type: 'string', description: 'The destination topic.' },
+  qos: int,
+  retain: { type: 'boolean' },
+  payloadBytes: int,
+  publishedAtMs: int,
+  dueAtMs: int,
+  expiresAtMs: { type: 'integer', description: 'When its Message Expiry Interval (from publication) ends; 0: never.' },
+  origin: str,
+} as const;
+
+export const listDelayed = {
+  summary: 'Delayed messages ($delayed/{seconds}/{topic}) held now, in due-time order, without payloads; paged.',
+  tags: ['delayed'],
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      topic: { type: 'string', description: 'Only messages whose destination topic contains this text.' },
+      ...paging,
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        delayed: { type: 'array', items: { type: 'object', properties: delayedInfoProperties } },
+        nextPageToken: str,
+        total: int,
+      },
+    },
+    ...errors,
+  },
+} as const;
+
+export const getDelayed = {
+  summary:
+    'One held delayed message with its payload (text when valid UTF-8, else base64: see payloadEncoding) and MQTT 5 properties.',
+  tags: ['delayed'],
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        ...delayedInfoProperties,
+        payload: str,
+        payloadEncoding: { type: 'string', enum: ['utf8', 'base64'] },
+        properties: {
+          type: 'object',
+          properties: {
+            payloadFormatIndicator: int,
+            messageExpiryIntervalS: int,
+            contentType: str,
+            responseTopic: str,
+            correlationData: str,
+            userProperties: {
+              type: 'array',
+              items: { type: 'object', properties: { key: str, value: str } },
+            },
+          },
+        },
+      },
+    },
+    ...errors,
+  },
+} as const;
+
+export const deleteDelayed = {
+  summary: 'Cancel a held delayed message: it is never published.',
+  tags: ['delayed'],
+  response: { 204: { type: 'null', description: 'Cancelled.' }, ...errors },
+} as const;

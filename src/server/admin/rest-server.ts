@@ -49,6 +49,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   RMQ_ERR_UNAUTHORIZED: 401,
   RMQ_ERR_TOKEN_NOT_FOUND: 404,
   RMQ_ERR_TOPIC_REWRITE_NOT_FOUND: 404,
+  RMQ_ERR_DELAYED_NOT_FOUND: 404,
 };
 
 /** Paths served without a token when admin auth is on: what supervisors and load balancers poll. */
@@ -436,6 +437,22 @@ export class RestServer {
         return reply.status(204).send();
       },
     );
+    app.get<{ Querystring: { topic?: string; limit?: number; page_token?: string } }>(
+      '/api/v1/delayed',
+      { schema: S.listDelayed },
+      async (req) => {
+        const q = req.query;
+        const page = await api.listDelayed({ topic: q.topic, limit: q.limit, pageToken: q.page_token });
+        return { delayed: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      },
+    );
+    app.get<{ Params: { id: string } }>('/api/v1/delayed/:id', { schema: S.getDelayed }, (req) =>
+      api.getDelayed(req.params.id),
+    );
+    app.delete<{ Params: { id: string } }>('/api/v1/delayed/:id', { schema: S.deleteDelayed }, async (req, reply) => {
+      await api.deleteDelayed(req.params.id);
+      return reply.status(204).send();
+    });
     app.get('/api/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
     app.get('/api/docs', { schema: { hide: true } }, (_req, reply) =>
       reply.type('text/html; charset=utf-8').send(renderApiDocs(app.swagger() as Parameters<typeof renderApiDocs>[0])),

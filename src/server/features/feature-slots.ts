@@ -17,8 +17,11 @@ export interface TopicRewriteSlot {
 
 /** `$delayed/{seconds}/{topic}`. */
 export interface DelayedPublishSlot {
-  /** For a topic starting with `$delayed/`: the delay and the destination, or why it is refused. */
-  parse(topic: string): { delaySeconds: number; topic: string } | { error: string };
+  /**
+   * For a topic starting with `$delayed/`: the delay and the destination, or why it is refused;
+   * undefined while the feature is off (delayed.enabled = false): then it is an ordinary topic.
+   */
+  parse(topic: string): { delaySeconds: number; topic: string } | { error: string } | undefined;
   /** Holds an authorized, valid message; returns the reason code for the PUBACK/PUBREC (0 or a refusal). */
   hold(conn: Connection, message: Message, delaySeconds: number): number;
 }

@@ -70,7 +70,9 @@ export function handlePublishFrame(conn: Connection, frame: Buffer): void {
   let refusal: string | undefined;
   if (features.delayed !== undefined && topic.startsWith('$delayed/')) {
     const d = features.delayed.parse(topic);
-    if ('error' in d) refusal = d.error;
+    if (d === undefined) {
+      // the feature is off: an ordinary topic
+    } else if ('error' in d) refusal = d.error;
     else ({ delaySeconds, topic } = d);
   }
 

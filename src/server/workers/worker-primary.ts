@@ -36,6 +36,9 @@ import type {
   MessagePage,
   NodeStatus,
   Page,
+  DelayedFilter,
+  DelayedInfo,
+  DelayedMessage,
   RetainedFilter,
   RetainedInfo,
   RetainedMessage,
@@ -624,6 +627,19 @@ export class WorkerPrimary implements AdminApi {
     return this.slots.find((s) => s.ready) ?? this.slots[0]!;
   }
 
+  /** Each worker holds the delayed messages its clients published: not listed across workers yet. */
+  async listDelayed(_filter?: DelayedFilter): Promise<Page<DelayedInfo>> {
+    throw noDelayedAdmin();
+  }
+
+  async getDelayed(_id: string): Promise<DelayedMessage> {
+    throw noDelayedAdmin();
+  }
+
+  async deleteDelayed(_id: string): Promise<void> {
+    throw noDelayedAdmin();
+  }
+
   async close(): Promise<void> {}
 
   /** Every worker's slow list (at most top_k each), merged slowest first and cut to top_k. */
@@ -698,5 +714,12 @@ function noRuntimeFeature(what: string): RobustMQError {
   return new RobustMQError(
     'RMQ_ERR_UNSUPPORTED',
     `${what} cannot be managed at run time with node.workers > 1 yet (each worker applies the configuration file's); set them in the configuration file, or run with node.workers = 1`,
+  );
+}
+
+function noDelayedAdmin(): RobustMQError {
+  return new RobustMQError(
+    'RMQ_ERR_UNSUPPORTED',
+    'delayed messages cannot be listed or cancelled with node.workers > 1 yet: each worker holds those its clients published',
   );
 }
