@@ -33,6 +33,8 @@ import { createAuthProviders } from './security/create-auth-providers.js';
 import { banCovers } from './security/ban-check.js';
 import { FlappingDetector } from './features/flapping.js';
 import { FeatureSlots } from './features/feature-slots.js';
+import { AutoSubscribe } from './features/auto-subscribe.js';
+import { ExclusiveSubscriptions } from './features/exclusive-subscription.js';
 import { createListeners } from './transport/create-listeners.js';
 import type { MqttListener } from './transport/listener.js';
 import { ownerOf } from './workers/client-owner.js';
@@ -78,6 +80,10 @@ export class Broker implements MeshHost {
   readonly connections = new Set<Connection>();
   /** Where the features (delayed, rewrite, schema, exclusive) step into PUBLISH and SUBSCRIBE. */
   readonly features = new FeatureSlots();
+  /** Auto-subscribe rules (config and runtime), applied to every client when it connects. */
+  readonly autoSubscribe: AutoSubscribe;
+  /** `$exclusive/{filter}` holders (the features.exclusive slot when exclusive.enabled). */
+  readonly exclusiveSubscriptions: ExclusiveSubscriptions;
   readonly version = VERSION;
   private readonly dispatcher: Dispatcher;
   private readonly listeners: MqttListener[] = [];
@@ -118,6 +124,10 @@ export class Broker implements MeshHost {
     this.logs = new TopicLogs(this);
     this.dispatcher = new Dispatcher(this.router, this.sessions, config.shared.strategy);
     this.sys = new SysPublisher(this, options.nodeStatus);
+    this.autoSubscribe = new AutoSubscribe(this);
+    this.autoSubscribe.attach();
+    this.exclusiveSubscriptions = new ExclusiveSubscriptions(this);
+    this.exclusiveSubscriptions.attach();
     const worker = (this.worker = options.worker);
     if (ConnectionQuota.enabled(config)) this.connectionQuota = new ConnectionQuota(config, worker?.count ?? 1);
     if (worker) {
@@ -134,10 +144,12 @@ export class Broker implements MeshHost {
   async start(): Promise<void> {
     await this.storage.open();
     await this.security.load();
+    await this.autoSubscribe.load();
     await this.authChain.start();
     for (const m of await this.storage.loadRetained()) this.retained.set(m);
     await this.logs.load();
     await this.sessions.restore();
+    this.exclusiveSubscriptions.rebuild(); // the holders are the restored sessions' $exclusive/ subscriptions
     this.logs.start();
     if (this.worker) {
       await this.mesh!.start(this.worker.peers, () => this.router.routes());

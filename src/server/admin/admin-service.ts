@@ -5,6 +5,8 @@ import type {
   AclRule,
   AdminApi,
   AdminTokenInfo,
+  AutoSubscribeFilter,
+  AutoSubscribeRule,
   BanFilter,
   BanInfo,
   BanKind,
@@ -15,6 +17,7 @@ import type {
   ClusterStatus,
   ConfigEntry,
   CreateAclRequest,
+  CreateAutoSubscribeRequest,
   CreateBanRequest,
   CreateTokenRequest,
   CreateTopicRequest,
@@ -22,6 +25,8 @@ import type {
   ImportUsersRequest,
   ImportUsersResult,
   CreatedToken,
+  ExclusiveFilter,
+  ExclusiveInfo,
   MessagePage,
   Page,
   ReadMessagesRequest,
@@ -49,6 +54,8 @@ import { getConfig, setConfig } from './admin-config.js';
 import { readMessages } from './admin-messages.js';
 import { AdminRetained } from './admin-retained.js';
 import { AdminSessions } from './admin-sessions.js';
+import { createAutoSubscribe, deleteAutoSubscribe, listAutoSubscribes } from './admin-auto-subscribe.js';
+import { deleteExclusive, listExclusive } from './admin-exclusive.js';
 import { countMatching, decodePageToken, encodePageToken, pageOfSorted, pageSize, readPage } from './key-paging.js';
 
 export { pageSize };
@@ -306,6 +313,26 @@ export class AdminService implements AdminApi {
 
   deleteRetained(topic: string): Promise<void> {
     return this.retainedAdmin.deleteRetained(topic);
+  }
+
+  createAutoSubscribe(request: CreateAutoSubscribeRequest): Promise<AutoSubscribeRule> {
+    return createAutoSubscribe(this.broker.autoSubscribe, request);
+  }
+
+  async listAutoSubscribes(filter?: AutoSubscribeFilter): Promise<Page<AutoSubscribeRule>> {
+    return listAutoSubscribes(this.broker.autoSubscribe, filter);
+  }
+
+  deleteAutoSubscribe(idOrTopic: string): Promise<void> {
+    return deleteAutoSubscribe(this.broker.autoSubscribe, idOrTopic);
+  }
+
+  async listExclusive(filter?: ExclusiveFilter): Promise<Page<ExclusiveInfo>> {
+    return listExclusive(this.broker, filter);
+  }
+
+  deleteExclusive(filter: string): Promise<void> {
+    return deleteExclusive(this.broker, filter);
   }
 
   async close(): Promise<void> {}

@@ -20,6 +20,9 @@ import type {
   TokenFilter,
   TopicFilter,
   UserFilter,
+  AutoSubscribeFilter,
+  CreateAutoSubscribeRequest,
+  ExclusiveFilter,
 } from '../../lib/admin-api.js';
 import type { AdminAuth } from './admin-auth.js';
 import type { AdminTls } from './admin-tls.js';
@@ -192,6 +195,29 @@ export class AdminGrpcServer {
         await api.revokeToken(req.id);
         return {};
       }),
+      CreateAutoSubscribe: this.unary('CreateAutoSubscribe', (req: Required<CreateAutoSubscribeRequest>) =>
+        api.createAutoSubscribe(req),
+      ),
+      ListAutoSubscribes: this.unary('ListAutoSubscribes', async (req: AutoSubscribeFilter) => {
+        const page = await api.listAutoSubscribes(req);
+        return { rules: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      DeleteAutoSubscribe: this.unary('DeleteAutoSubscribe', async (req: { idOrTopic: string }) => {
+        await api.deleteAutoSubscribe(req.idOrTopic);
+        return {};
+      }),
+      ListExclusive: this.unary('ListExclusive', async (req: ExclusiveFilter) => {
+        const page = await api.listExclusive({
+          ...req,
+          filter: req.filter || undefined,
+          clientId: req.clientId || undefined,
+        });
+        return { holders: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      DeleteExclusive: this.unary('DeleteExclusive', async (req: { filter: string }) => {
+        await api.deleteExclusive(req.filter);
+        return {};
+      }),
     });
     const address = hostPort(this.host, this.requestedPort);
     this.port = await new Promise<number>((resolve, reject) =>
@@ -287,6 +313,10 @@ const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
   RMQ_ERR_CONFIG_INVALID: grpc.status.INVALID_ARGUMENT,
   RMQ_ERR_UNAUTHORIZED: grpc.status.UNAUTHENTICATED,
   RMQ_ERR_TOKEN_NOT_FOUND: grpc.status.NOT_FOUND,
+  RMQ_ERR_AUTO_SUBSCRIBE_NOT_FOUND: grpc.status.NOT_FOUND,
+  RMQ_ERR_AUTO_SUBSCRIBE_EXISTS: grpc.status.ALREADY_EXISTS,
+  RMQ_ERR_AUTO_SUBSCRIBE_CONFIG: grpc.status.FAILED_PRECONDITION,
+  RMQ_ERR_EXCLUSIVE_NOT_FOUND: grpc.status.NOT_FOUND,
 };
 
 /** ConfigEntry on the wire: the value as JSON text (proto3 has no plain "any JSON value" scalar). */

@@ -43,6 +43,8 @@ import type {
   SessionInfo,
   SubscriptionListFilter,
   TopicInfo,
+  AutoSubscribeRule,
+  ExclusiveInfo,
 } from '../../lib/admin-api.js';
 import type { AdminApi } from '../../lib/admin-api.js';
 import type { BrokerConfig } from '../../lib/config.js';
@@ -603,6 +605,26 @@ export class WorkerPrimary implements AdminApi {
     return this.slots.find((s) => s.ready) ?? this.slots[0]!;
   }
 
+  createAutoSubscribe(): Promise<AutoSubscribeRule> {
+    return Promise.reject(noFeatureAdmin('auto-subscribe rules'));
+  }
+
+  listAutoSubscribes(): Promise<Page<AutoSubscribeRule>> {
+    return Promise.reject(noFeatureAdmin('auto-subscribe rules'));
+  }
+
+  deleteAutoSubscribe(): Promise<void> {
+    return Promise.reject(noFeatureAdmin('auto-subscribe rules'));
+  }
+
+  listExclusive(): Promise<Page<ExclusiveInfo>> {
+    return Promise.reject(noFeatureAdmin('exclusive subscriptions'));
+  }
+
+  deleteExclusive(): Promise<void> {
+    return Promise.reject(noFeatureAdmin('exclusive subscriptions'));
+  }
+
   async close(): Promise<void> {}
 
   async stop(): Promise<void> {
@@ -637,5 +659,13 @@ function noTopics(): RobustMQError {
   return new RobustMQError(
     'RMQ_ERR_UNSUPPORTED',
     'topics with a log are not available with node.workers > 1 yet: a topic log lives in one process',
+  );
+}
+
+/** The features' runtime admin (issue 7) with worker processes: config-file rules still apply in each worker. */
+function noFeatureAdmin(what: string): RobustMQError {
+  return new RobustMQError(
+    'RMQ_ERR_UNSUPPORTED',
+    `${what} cannot be managed at runtime with node.workers > 1 yet (each worker keeps its own); set them in the configuration file, or run with node.workers = 1`,
   );
 }
