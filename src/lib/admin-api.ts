@@ -653,6 +653,76 @@ export interface AdminApi {
   getDelayed(id: string): Promise<DelayedMessage>;
   /** Cancels a held delayed message (it is never published); RMQ_ERR_DELAYED_NOT_FOUND when none has that id. */
   deleteDelayed(id: string): Promise<void>;
+  /**
+   * Adds an auto-subscribe rule (stored; applies to clients that connect from now on).
+   * RMQ_ERR_TOPIC_INVALID for a bad topic or placeholder, RMQ_ERR_INVALID_ARGUMENT for a bad option,
+   * RMQ_ERR_AUTO_SUBSCRIBE_EXISTS when a rule has that topic already.
+   */
+  createAutoSubscribe(request: CreateAutoSubscribeRequest): Promise<AutoSubscribeRule>;
+  /** The rules of the configuration file (in file order), then the runtime ones (in creation order). */
+  listAutoSubscribes(filter?: AutoSubscribeFilter): Promise<Page<AutoSubscribeRule>>;
+  /**
+   * Deletes a runtime rule by id, or by topic. RMQ_ERR_AUTO_SUBSCRIBE_NOT_FOUND when none has it;
+   * RMQ_ERR_AUTO_SUBSCRIBE_CONFIG for a rule of the configuration file.
+   */
+  deleteAutoSubscribe(idOrTopic: string): Promise<void>;
+  /** Exclusive subscriptions held now, in filter order. */
+  listExclusive(filter?: ExclusiveFilter): Promise<Page<ExclusiveInfo>>;
+  /**
+   * Removes the holder's `$exclusive/{filter}` subscription (as an UNSUBSCRIBE on its session would),
+   * so another client may take it. RMQ_ERR_EXCLUSIVE_NOT_FOUND when nobody holds the filter.
+   */
+  deleteExclusive(filter: string): Promise<void>;
   /** Releases what the implementation holds (the gRPC channel); the broker is not stopped. */
   close(): Promise<void>;
+}
+
+/** A subscription every client gets when it connects (src/server/features/auto-subscribe.ts). */
+export interface AutoSubscribeRule {
+  /** `config-1`, `config-2`... for the rules of the configuration file; generated for the others. */
+  id: string;
+  /** A topic filter that may hold `${clientid}`, `${username}` and `${host}` (the client's IP address). */
+  topic: string;
+  qos: number;
+  /** MQTT 5 subscription options (a 3.x client gets the 3.1.1 behaviour). */
+  noLocal: boolean;
+  retainAsPublished: boolean;
+  /** 0: send retained messages at subscribe; 1: only for a new subscription; 2: never. */
+  retainHandling: number;
+  /** "config": from [[auto_subscribe.rules]] (read-only at runtime); "api": created through the admin API. */
+  source: 'config' | 'api';
+  /** 0 for the rules of the configuration file. */
+  createdAtMs: number;
+}
+
+export interface CreateAutoSubscribeRequest {
+  topic: string;
+  /** Default 0. */
+  qos?: number;
+  noLocal?: boolean;
+  retainAsPublished?: boolean;
+  /** Default 0. */
+  retainHandling?: number;
+}
+
+export interface AutoSubscribeFilter {
+  limit?: number;
+  pageToken?: string;
+}
+
+/** A filter held by one client through `$exclusive/{filter}`. */
+export interface ExclusiveInfo {
+  /** The filter without `$exclusive/`. */
+  filter: string;
+  clientId: string;
+  /** Since when it holds it, ms since the epoch (the broker's start for a holder restored from storage). */
+  sinceMs: number;
+}
+
+export interface ExclusiveFilter {
+  /** Filters containing this text. */
+  filter?: string;
+  clientId?: string;
+  limit?: number;
+  pageToken?: string;
 }

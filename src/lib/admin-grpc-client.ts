@@ -50,6 +50,11 @@ import type {
   AlarmInfo,
   SlowSubscriptionFilter,
   SlowSubscriptionInfo,
+  AutoSubscribeFilter,
+  AutoSubscribeRule,
+  CreateAutoSubscribeRequest,
+  ExclusiveFilter,
+  ExclusiveInfo,
 } from './admin-api.js';
 import { ERROR_CODE_KEY, adminServiceClient } from './admin-proto.js';
 import { ErrorCodes, RobustMQError, type ErrorCode } from './errors.js';
@@ -305,6 +310,42 @@ export class AdminGrpcClient implements AdminApi {
       pageToken: filter.pageToken ?? '',
     });
     return { items: res.tokens, nextPageToken: res.nextPageToken, total: res.total };
+  }
+
+  createAutoSubscribe(request: CreateAutoSubscribeRequest): Promise<AutoSubscribeRule> {
+    return this.call<AutoSubscribeRule>('createAutoSubscribe', {
+      topic: request.topic,
+      qos: request.qos ?? 0,
+      noLocal: request.noLocal ?? false,
+      retainAsPublished: request.retainAsPublished ?? false,
+      retainHandling: request.retainHandling ?? 0,
+    });
+  }
+
+  async listAutoSubscribes(filter: AutoSubscribeFilter = {}): Promise<Page<AutoSubscribeRule>> {
+    const res = await this.call<{ rules: AutoSubscribeRule[]; nextPageToken: string; total: number }>(
+      'listAutoSubscribes',
+      { limit: filter.limit ?? 0, pageToken: filter.pageToken ?? '' },
+    );
+    return { items: res.rules, nextPageToken: res.nextPageToken, total: res.total };
+  }
+
+  async deleteAutoSubscribe(idOrTopic: string): Promise<void> {
+    await this.call<unknown>('deleteAutoSubscribe', { idOrTopic });
+  }
+
+  async listExclusive(filter: ExclusiveFilter = {}): Promise<Page<ExclusiveInfo>> {
+    const res = await this.call<{ holders: ExclusiveInfo[]; nextPageToken: string; total: number }>('listExclusive', {
+      filter: filter.filter ?? '',
+      clientId: filter.clientId ?? '',
+      limit: filter.limit ?? 0,
+      pageToken: filter.pageToken ?? '',
+    });
+    return { items: res.holders, nextPageToken: res.nextPageToken, total: res.total };
+  }
+
+  async deleteExclusive(filter: string): Promise<void> {
+    await this.call<unknown>('deleteExclusive', { filter });
   }
 
   async revokeToken(id: string): Promise<void> {

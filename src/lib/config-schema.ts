@@ -2,6 +2,7 @@
 // docs/configuration.md documents the same keys; keep both in step.
 import { z } from 'zod';
 import { validateTopicFilter } from './topic.js';
+import { autoSubscribeTopicError } from './auto-subscribe-topic.js';
 import { AuthMysqlSchema, AuthPostgresSchema, AuthRedisSchema } from './config-schema-auth-db.js';
 import { checkRewriteRule, MAX_TOPIC_REWRITE_RULES, TOPIC_REWRITE_ACTIONS } from './topic-rewrite-rule.js';
 
@@ -482,6 +483,39 @@ export const DelayedSchema = z
   })
   .strict();
 
+/** One auto-subscribe rule: `[[auto_subscribe.rules]]` (src/server/features/auto-subscribe.ts). */
+export const AutoSubscribeRuleSchema = z
+  .object({
+    /** A topic filter; `${clientid}`, `${username}` and `${host}` are replaced per client. */
+    topic: z.string().min(1),
+    qos: z.number().int().min(0).max(2).default(0),
+    no_local: z.boolean().default(false),
+    retain_as_published: z.boolean().default(false),
+    retain_handling: z.number().int().min(0).max(2).default(0),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    const error = autoSubscribeTopicError(r.topic, r.no_local);
+    if (error !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['topic'], message: `"${r.topic}": ${error}` });
+    }
+  });
+
+/** Subscriptions every client gets when it connects, without a SUBSCRIBE of its own. */
+export const AutoSubscribeSchema = z
+  .object({
+    rules: z.array(AutoSubscribeRuleSchema).default([]),
+  })
+  .strict();
+
+/** `$exclusive/{filter}` subscriptions: one client at a time holds a filter. */
+export const ExclusiveSchema = z
+  .object({
+    /** false: `$exclusive/...` filters are refused as invalid (v5 SUBACK 0x8F, 3.x 0x80). */
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+
 /** The kinds of MQTT listener: plain TCP, TLS, WebSocket, WebSocket over TLS. */
 export const LISTENER_KINDS = ['tcp', 'tls', 'ws', 'wss'] as const;
 export type ListenerKind = (typeof LISTENER_KINDS)[number];
@@ -606,6 +640,8 @@ export const ConfigSchema = z
     quota: QuotaSchema.default(QuotaSchema.parse({})),
     acl: AclSchema.default(AclSchema.parse({})),
     flapping: FlappingSchema.default(FlappingSchema.parse({})),
+    auto_subscribe: AutoSubscribeSchema.default(AutoSubscribeSchema.parse({})),
+    exclusive: ExclusiveSchema.default(ExclusiveSchema.parse({})),
     listeners: ListenersSchema.default({}),
     slow_subs: SlowSubsSchema.default(SlowSubsSchema.parse({})),
     alarms: AlarmsSchema.default(AlarmsSchema.parse({})),

@@ -35,6 +35,11 @@ export const ErrorCodes = {
   RMQ_ERR_AUTH_PROVIDER: 'an authentication provider cannot start: its file or key cannot be read',
   RMQ_ERR_TOPIC_REWRITE_NOT_FOUND: 'no topic rewrite rule with this id exists',
   RMQ_ERR_DELAYED_NOT_FOUND: 'no delayed message with this id is held',
+  RMQ_ERR_AUTO_SUBSCRIBE_NOT_FOUND: 'no auto-subscribe rule with this id or topic exists',
+  RMQ_ERR_AUTO_SUBSCRIBE_EXISTS: 'an auto-subscribe rule for this topic exists already',
+  RMQ_ERR_AUTO_SUBSCRIBE_CONFIG:
+    'the auto-subscribe rule comes from the configuration file and cannot be deleted at runtime',
+  RMQ_ERR_EXCLUSIVE_NOT_FOUND: 'no client holds an exclusive subscription to this filter',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

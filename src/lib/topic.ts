@@ -50,10 +50,21 @@ export interface ParsedFilter {
   filter: string;
   /** The share group, when the subscription is shared. `$queue/` maps to the group `$queue`. */
   group?: string;
+  /** `$exclusive/{filter}`: one client at a time may hold the filter (src/server/features/exclusive-subscription.ts). */
+  exclusive?: boolean;
 }
 
-/** Split `$share/{group}/{filter}` and `$queue/{filter}`; validate the whole thing. */
+export const EXCLUSIVE_PREFIX = '$exclusive/';
+
+/** Split `$share/{group}/{filter}`, `$queue/{filter}` and `$exclusive/{filter}`; validate the whole thing. */
 export function parseSubscriptionFilter(raw: string, maxLevels = 0): ParsedFilter & TopicCheck {
+  if (raw.startsWith(EXCLUSIVE_PREFIX)) {
+    const filter = raw.slice(EXCLUSIVE_PREFIX.length);
+    if (filter.startsWith('$share/') || filter.startsWith('$queue/') || filter.startsWith(EXCLUSIVE_PREFIX)) {
+      return { ok: false, reason: 'an exclusive subscription cannot be shared', filter: raw };
+    }
+    return { ...validateTopicFilter(filter, maxLevels), filter, exclusive: true };
+  }
   if (raw.startsWith('$share/')) {
     const rest = raw.slice('$share/'.length);
     const slash = rest.indexOf('/');
@@ -61,11 +72,15 @@ export function parseSubscriptionFilter(raw: string, maxLevels = 0): ParsedFilte
     const group = rest.slice(0, slash);
     if (/[+#]/.test(group)) return { ok: false, reason: 'share name must not contain wildcards', filter: raw }; // [MQTT-4.8.2-2]
     const filter = rest.slice(slash + 1);
+    if (filter.startsWith(EXCLUSIVE_PREFIX))
+      return { ok: false, reason: 'a shared subscription cannot be exclusive', filter: raw };
     const check = validateTopicFilter(filter, maxLevels);
     return { ...check, filter, group };
   }
   if (raw.startsWith('$queue/')) {
     const filter = raw.slice('$queue/'.length);
+    if (filter.startsWith(EXCLUSIVE_PREFIX))
+      return { ok: false, reason: 'a shared subscription cannot be exclusive', filter: raw };
     const check = validateTopicFilter(filter, maxLevels);
     return { ...check, filter, group: '$queue' };
   }

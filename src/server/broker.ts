@@ -37,6 +37,8 @@ import { SlowSubscriptions } from './features/slow-subscriptions.js';
 import { Alarms } from './features/alarms.js';
 import { TopicRewrite } from './features/topic-rewrite.js';
 import { DelayedPublish } from './features/delayed-publish.js';
+import { AutoSubscribe } from './features/auto-subscribe.js';
+import { ExclusiveSubscriptions } from './features/exclusive-subscription.js';
 import { createListeners } from './transport/create-listeners.js';
 import type { MqttListener } from './transport/listener.js';
 import { ownerOf } from './workers/client-owner.js';
@@ -84,6 +86,10 @@ export class Broker implements MeshHost {
   readonly features = new FeatureSlots();
   /** Topic rewrite rules (config file, then runtime ones stored as feature records); fills features.rewrite. */
   readonly topicRewrite: TopicRewrite;
+  /** Auto-subscribe rules (config and runtime), applied to every client when it connects. */
+  readonly autoSubscribe: AutoSubscribe;
+  /** `$exclusive/{filter}` holders (the features.exclusive slot when exclusive.enabled). */
+  readonly exclusiveSubscriptions: ExclusiveSubscriptions;
   readonly version = VERSION;
   private readonly dispatcher: Dispatcher;
   private readonly listeners: MqttListener[] = [];
@@ -135,6 +141,10 @@ export class Broker implements MeshHost {
     this.slowSubs.attach();
     this.alarms = new Alarms(this);
     this.delayed = DelayedPublish.attach(this);
+    this.autoSubscribe = new AutoSubscribe(this);
+    this.autoSubscribe.attach();
+    this.exclusiveSubscriptions = new ExclusiveSubscriptions(this);
+    this.exclusiveSubscriptions.attach();
     const worker = (this.worker = options.worker);
     if (ConnectionQuota.enabled(config)) this.connectionQuota = new ConnectionQuota(config, worker?.count ?? 1);
     if (worker) {
@@ -154,10 +164,12 @@ export class Broker implements MeshHost {
     if (!this.worker) await this.alarms.load();
     await this.topicRewrite.load();
     await this.delayed.load();
+    await this.autoSubscribe.load();
     await this.authChain.start();
     for (const m of await this.storage.loadRetained()) this.retained.set(m);
     await this.logs.load();
     await this.sessions.restore();
+    this.exclusiveSubscriptions.rebuild(); // the holders are the restored sessions' $exclusive/ subscriptions
     this.logs.start();
     if (this.worker) {
       await this.mesh!.start(this.worker.peers, () => this.router.routes());

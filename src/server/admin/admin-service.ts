@@ -5,6 +5,8 @@ import type {
   AclRule,
   AdminApi,
   AdminTokenInfo,
+  AutoSubscribeFilter,
+  AutoSubscribeRule,
   BanFilter,
   BanInfo,
   BanKind,
@@ -16,6 +18,7 @@ import type {
   ConfigEntry,
   ConfigValue,
   CreateAclRequest,
+  CreateAutoSubscribeRequest,
   CreateBanRequest,
   CreateTokenRequest,
   CreateTopicRequest,
@@ -27,6 +30,8 @@ import type {
   DelayedFilter,
   DelayedInfo,
   DelayedMessage,
+  ExclusiveFilter,
+  ExclusiveInfo,
   MessagePage,
   Page,
   ReadMessagesRequest,
@@ -62,6 +67,8 @@ import { AdminRetained } from './admin-retained.js';
 import { AdminSessions } from './admin-sessions.js';
 import { AdminTopicRewrite } from './admin-topic-rewrite.js';
 import { AdminDelayed } from './admin-delayed.js';
+import { createAutoSubscribe, deleteAutoSubscribe, listAutoSubscribes } from './admin-auto-subscribe.js';
+import { deleteExclusive, listExclusive } from './admin-exclusive.js';
 import { countMatching, decodePageToken, encodePageToken, pageOfSorted, pageSize, readPage } from './key-paging.js';
 
 export { pageSize };
@@ -352,6 +359,26 @@ export class AdminService implements AdminApi {
 
   deleteDelayed(id: string): Promise<void> {
     return this.delayedAdmin.deleteDelayed(id);
+  }
+
+  createAutoSubscribe(request: CreateAutoSubscribeRequest): Promise<AutoSubscribeRule> {
+    return createAutoSubscribe(this.broker.autoSubscribe, request);
+  }
+
+  async listAutoSubscribes(filter?: AutoSubscribeFilter): Promise<Page<AutoSubscribeRule>> {
+    return listAutoSubscribes(this.broker.autoSubscribe, filter);
+  }
+
+  deleteAutoSubscribe(idOrTopic: string): Promise<void> {
+    return deleteAutoSubscribe(this.broker.autoSubscribe, idOrTopic);
+  }
+
+  async listExclusive(filter?: ExclusiveFilter): Promise<Page<ExclusiveInfo>> {
+    return listExclusive(this.broker, filter);
+  }
+
+  deleteExclusive(filter: string): Promise<void> {
+    return deleteExclusive(this.broker, filter);
   }
 
   async close(): Promise<void> {}

@@ -26,6 +26,9 @@ import type {
   UserFilter,
   AlarmState,
   SlowSubscriptionFilter,
+  AutoSubscribeFilter,
+  CreateAutoSubscribeRequest,
+  ExclusiveFilter,
 } from '../../lib/admin-api.js';
 import type { AdminAuth } from './admin-auth.js';
 import type { AdminTls } from './admin-tls.js';
@@ -240,6 +243,29 @@ export class AdminGrpcServer {
         await api.deleteDelayed(req.id);
         return {};
       }),
+      CreateAutoSubscribe: this.unary('CreateAutoSubscribe', (req: Required<CreateAutoSubscribeRequest>) =>
+        api.createAutoSubscribe(req),
+      ),
+      ListAutoSubscribes: this.unary('ListAutoSubscribes', async (req: AutoSubscribeFilter) => {
+        const page = await api.listAutoSubscribes(req);
+        return { rules: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      DeleteAutoSubscribe: this.unary('DeleteAutoSubscribe', async (req: { idOrTopic: string }) => {
+        await api.deleteAutoSubscribe(req.idOrTopic);
+        return {};
+      }),
+      ListExclusive: this.unary('ListExclusive', async (req: ExclusiveFilter) => {
+        const page = await api.listExclusive({
+          ...req,
+          filter: req.filter || undefined,
+          clientId: req.clientId || undefined,
+        });
+        return { holders: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      DeleteExclusive: this.unary('DeleteExclusive', async (req: { filter: string }) => {
+        await api.deleteExclusive(req.filter);
+        return {};
+      }),
     });
     const address = hostPort(this.host, this.requestedPort);
     this.port = await new Promise<number>((resolve, reject) =>
@@ -337,6 +363,10 @@ const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
   RMQ_ERR_TOKEN_NOT_FOUND: grpc.status.NOT_FOUND,
   RMQ_ERR_TOPIC_REWRITE_NOT_FOUND: grpc.status.NOT_FOUND,
   RMQ_ERR_DELAYED_NOT_FOUND: grpc.status.NOT_FOUND,
+  RMQ_ERR_AUTO_SUBSCRIBE_NOT_FOUND: grpc.status.NOT_FOUND,
+  RMQ_ERR_AUTO_SUBSCRIBE_EXISTS: grpc.status.ALREADY_EXISTS,
+  RMQ_ERR_AUTO_SUBSCRIBE_CONFIG: grpc.status.FAILED_PRECONDITION,
+  RMQ_ERR_EXCLUSIVE_NOT_FOUND: grpc.status.NOT_FOUND,
 };
 
 /** ConfigEntry on the wire: the value as JSON text (proto3 has no plain "any JSON value" scalar). */

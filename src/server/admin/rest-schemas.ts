@@ -990,3 +990,98 @@ export const deleteDelayed = {
   tags: ['delayed'],
   response: { 204: { type: 'null', description: 'Cancelled.' }, ...errors },
 } as const;
+
+// ---- auto-subscribe rules, exclusive subscriptions
+
+const option012 = { type: 'integer', minimum: 0, maximum: 2 } as const;
+
+const autoSubscribeRule = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', description: 'config-N for the rules of the configuration file; generated for the others.' },
+    topic: { type: 'string', description: 'A topic filter; ${clientid}, ${username}, ${host} are filled per client.' },
+    qos: int,
+    noLocal: bool,
+    retainAsPublished: bool,
+    retainHandling: int,
+    source: { type: 'string', enum: ['config', 'api'] },
+    createdAtMs: { type: 'integer', description: 'ms since the epoch; 0 for the rules of the configuration file.' },
+  },
+} as const;
+
+export const createAutoSubscribe = {
+  summary:
+    'Add an auto-subscribe rule: every client connecting from now on gets the subscription (ACL checked). A second rule with the same topic is 409.',
+  tags: ['auto-subscribe'],
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['topic'],
+    properties: {
+      topic: { type: 'string', minLength: 1 },
+      qos: option012,
+      noLocal: bool,
+      retainAsPublished: bool,
+      retainHandling: option012,
+    },
+  },
+  response: { 201: autoSubscribeRule, ...errors },
+} as const;
+
+export const listAutoSubscribes = {
+  summary:
+    'Auto-subscribe rules: those of the configuration file first (source "config"), then the runtime ones in creation order.',
+  tags: ['auto-subscribe'],
+  querystring: { type: 'object', additionalProperties: false, properties: { ...paging } },
+  response: {
+    200: {
+      type: 'object',
+      properties: { rules: { type: 'array', items: autoSubscribeRule }, nextPageToken: str, total: int },
+    },
+    ...errors,
+  },
+} as const;
+
+export const deleteAutoSubscribe = {
+  summary:
+    "Delete a runtime auto-subscribe rule by id or by topic (the rest of the path; it may hold '/'). A rule of the configuration file is 409.",
+  tags: ['auto-subscribe'],
+  response: { 204: { type: 'null', description: 'Deleted.' }, ...errors },
+} as const;
+
+const exclusiveInfo = {
+  type: 'object',
+  properties: {
+    filter: { type: 'string', description: 'The filter without $exclusive/.' },
+    clientId: str,
+    sinceMs: { type: 'integer', description: 'Held since, ms since the epoch.' },
+  },
+} as const;
+
+export const listExclusive = {
+  summary: 'Exclusive subscriptions ($exclusive/{filter}) held now, in filter order.',
+  tags: ['exclusive'],
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      filter: { type: 'string', description: 'Filters containing this text.' },
+      client_id: { type: 'string', description: "Only this client's." },
+      ...paging,
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: { holders: { type: 'array', items: exclusiveInfo }, nextPageToken: str, total: int },
+    },
+    ...errors,
+  },
+} as const;
+
+export const deleteExclusive = {
+  summary:
+    "Remove the holder's exclusive subscription to a filter (the rest of the path; it may hold '/'), so another client may take it.",
+  tags: ['exclusive'],
+  response: { 204: { type: 'null', description: 'Removed.' }, ...errors },
+} as const;

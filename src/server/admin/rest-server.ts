@@ -13,6 +13,7 @@ import type {
   CreateAclRequest,
   CreateBanRequest,
   CreateTopicRewriteRequest,
+  CreateAutoSubscribeRequest,
   CreateUserRequest,
   ImportUsersRequest,
   AlarmState,
@@ -50,6 +51,10 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   RMQ_ERR_TOKEN_NOT_FOUND: 404,
   RMQ_ERR_TOPIC_REWRITE_NOT_FOUND: 404,
   RMQ_ERR_DELAYED_NOT_FOUND: 404,
+  RMQ_ERR_AUTO_SUBSCRIBE_NOT_FOUND: 404,
+  RMQ_ERR_AUTO_SUBSCRIBE_EXISTS: 409,
+  RMQ_ERR_AUTO_SUBSCRIBE_CONFIG: 409,
+  RMQ_ERR_EXCLUSIVE_NOT_FOUND: 404,
 };
 
 /** Paths served without a token when admin auth is on: what supervisors and load balancers poll. */
@@ -453,9 +458,58 @@ export class RestServer {
       await api.deleteDelayed(req.params.id);
       return reply.status(204).send();
     });
+    this.subscriptionFeatureRoutes(app);
     app.get('/api/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
     app.get('/api/docs', { schema: { hide: true } }, (_req, reply) =>
       reply.type('text/html; charset=utf-8').send(renderApiDocs(app.swagger() as Parameters<typeof renderApiDocs>[0])),
+    );
+  }
+
+  /** Auto-subscribe rules and exclusive subscriptions (topics and filters hold '/': the rest of the path). */
+  private subscriptionFeatureRoutes(app: FastifyInstance): void {
+    const api = this.api;
+    app.post<{ Body: CreateAutoSubscribeRequest }>(
+      '/api/v1/auto-subscribes',
+      { schema: S.createAutoSubscribe },
+      async (req, reply) => reply.status(201).send(await api.createAutoSubscribe(req.body)),
+    );
+    app.get<{ Querystring: { limit?: number; page_token?: string } }>(
+      '/api/v1/auto-subscribes',
+      { schema: S.listAutoSubscribes },
+      async (req) => {
+        const page = await api.listAutoSubscribes({ limit: req.query.limit, pageToken: req.query.page_token });
+        return { rules: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      },
+    );
+    app.delete<{ Params: { '*': string } }>(
+      '/api/v1/auto-subscribes/*',
+      { schema: S.deleteAutoSubscribe },
+      async (req, reply) => {
+        await api.deleteAutoSubscribe(req.params['*']);
+        return reply.status(204).send();
+      },
+    );
+    app.get<{ Querystring: { filter?: string; client_id?: string; limit?: number; page_token?: string } }>(
+      '/api/v1/exclusive',
+      { schema: S.listExclusive },
+      async (req) => {
+        const q = req.query;
+        const page = await api.listExclusive({
+          filter: q.filter,
+          clientId: q.client_id,
+          limit: q.limit,
+          pageToken: q.page_token,
+        });
+        return { holders: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      },
+    );
+    app.delete<{ Params: { '*': string } }>(
+      '/api/v1/exclusive/*',
+      { schema: S.deleteExclusive },
+      async (req, reply) => {
+        await api.deleteExclusive(req.params['*']);
+        return reply.status(204).send();
+      },
     );
   }
 }

@@ -58,6 +58,12 @@ export function handleSubscribe(conn: Connection, packet: mqtt.ISubscribePacket,
       granted.push(conn.v5 ? RC.TOPIC_FILTER_INVALID : 0x80);
       continue;
     }
+    if (parsed.exclusive && exclusive === undefined) {
+      // exclusive.enabled = false: `$exclusive/` is refused rather than taken as a plain filter
+      conn.debug({ filter: req.topic }, 'subscription refused: exclusive subscriptions are disabled');
+      granted.push(conn.v5 ? RC.TOPIC_FILTER_INVALID : 0x80);
+      continue;
+    }
     if (parsed.group !== undefined && req.nl) {
       throw new PacketError(RC.PROTOCOL_ERROR, 'No Local on a shared subscription'); // [MQTT-3.8.3-4]
     }
@@ -92,6 +98,7 @@ export function handleSubscribe(conn: Connection, packet: mqtt.ISubscribePacket,
       retainAsPublished: conn.v5 ? !!req.rap : false,
       retainHandling: conn.v5 ? ((req.rh ?? 0) as 0 | 1 | 2) : 0,
       subscriptionId: conn.v5 ? subscriptionId : undefined,
+      exclusive: parsed.exclusive,
     };
     if (exclusive !== undefined && !exclusive.claim(conn, sub)) {
       conn.debug({ filter: req.topic }, 'exclusive subscription held by another client');

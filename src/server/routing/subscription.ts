@@ -13,4 +13,6 @@ export interface Subscription {
   retainAsPublished: boolean;
   retainHandling: 0 | 1 | 2;
   subscriptionId?: number;
+  /** Made with `$exclusive/{filter}`: this client holds the filter alone (features/exclusive-subscription.ts). */
+  exclusive?: boolean;
 }

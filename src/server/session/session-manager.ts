@@ -149,7 +149,13 @@ export class SessionManager {
           log.warn({ clientId: r.clientId, filter: stored.rawFilter }, 'stored subscription is not valid: skipped');
           continue;
         }
-        const sub: Subscription = { clientId: r.clientId, filter: parsed.filter, group: parsed.group, ...stored };
+        const sub: Subscription = {
+          clientId: r.clientId,
+          filter: parsed.filter,
+          group: parsed.group,
+          exclusive: parsed.exclusive,
+          ...stored,
+        };
         session.subscriptions.set(sub.rawFilter, sub);
         router.add(sub);
       }

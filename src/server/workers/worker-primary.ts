@@ -47,6 +47,8 @@ import type {
   SessionInfo,
   SubscriptionListFilter,
   TopicInfo,
+  AutoSubscribeRule,
+  ExclusiveInfo,
 } from '../../lib/admin-api.js';
 import type { AdminApi } from '../../lib/admin-api.js';
 import type { BrokerConfig } from '../../lib/config.js';
@@ -640,6 +642,26 @@ export class WorkerPrimary implements AdminApi {
     throw noDelayedAdmin();
   }
 
+  createAutoSubscribe(): Promise<AutoSubscribeRule> {
+    return Promise.reject(noFeatureAdmin('auto-subscribe rules'));
+  }
+
+  listAutoSubscribes(): Promise<Page<AutoSubscribeRule>> {
+    return Promise.reject(noFeatureAdmin('auto-subscribe rules'));
+  }
+
+  deleteAutoSubscribe(): Promise<void> {
+    return Promise.reject(noFeatureAdmin('auto-subscribe rules'));
+  }
+
+  listExclusive(): Promise<Page<ExclusiveInfo>> {
+    return Promise.reject(noFeatureAdmin('exclusive subscriptions'));
+  }
+
+  deleteExclusive(): Promise<void> {
+    return Promise.reject(noFeatureAdmin('exclusive subscriptions'));
+  }
+
   async close(): Promise<void> {}
 
   /** Every worker's slow list (at most top_k each), merged slowest first and cut to top_k. */
@@ -721,5 +743,13 @@ function noDelayedAdmin(): RobustMQError {
   return new RobustMQError(
     'RMQ_ERR_UNSUPPORTED',
     'delayed messages cannot be listed or cancelled with node.workers > 1 yet: each worker holds those its clients published',
+  );
+}
+
+/** The features' runtime admin (issue 7) with worker processes: config-file rules still apply in each worker. */
+function noFeatureAdmin(what: string): RobustMQError {
+  return new RobustMQError(
+    'RMQ_ERR_UNSUPPORTED',
+    `${what} cannot be managed at runtime with node.workers > 1 yet (each worker keeps its own); set them in the configuration file, or run with node.workers = 1`,
   );
 }
