@@ -26,6 +26,7 @@ export const RUNTIME_CONFIG_KEYS: Readonly<Record<string, string>> = {
   'limits.max_write_buffer': 'at once, for every connection',
   'session.queue_qos0': 'to the next message for an offline session',
   'session.queue_drop': 'to the next message for a full session queue',
+  'schema.on_invalid': 'to the next PUBLISH whose payload does not match its schema',
 };
 
 /** Passwords, tokens, keys and connection strings (which may hold a password) are shown as "***". */

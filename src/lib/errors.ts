@@ -33,6 +33,10 @@ export const ErrorCodes = {
   RMQ_ERR_UNAUTHORIZED: 'the admin call carries no valid admin token',
   RMQ_ERR_TOKEN_NOT_FOUND: 'no admin token with this id exists',
   RMQ_ERR_AUTH_PROVIDER: 'an authentication provider cannot start: its file or key cannot be read',
+  RMQ_ERR_SCHEMA_EXISTS: 'a schema with this name exists already',
+  RMQ_ERR_SCHEMA_NOT_FOUND: 'no schema with this name exists',
+  RMQ_ERR_SCHEMA_IN_USE: 'the schema is bound to topic filters: unbind it first',
+  RMQ_ERR_SCHEMA_BINDING_NOT_FOUND: 'the schema is not bound to this topic filter',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -33,6 +33,7 @@ import { createAuthProviders } from './security/create-auth-providers.js';
 import { banCovers } from './security/ban-check.js';
 import { FlappingDetector } from './features/flapping.js';
 import { FeatureSlots } from './features/feature-slots.js';
+import { SchemaValidation } from './features/schema-validation.js';
 import { createListeners } from './transport/create-listeners.js';
 import type { MqttListener } from './transport/listener.js';
 import { ownerOf } from './workers/client-owner.js';
@@ -78,6 +79,8 @@ export class Broker implements MeshHost {
   readonly connections = new Set<Connection>();
   /** Where the features (delayed, rewrite, schema, exclusive) step into PUBLISH and SUBSCRIBE. */
   readonly features = new FeatureSlots();
+  /** Payload schemas bound to topic filters ([schema], admin API); sets features.schema while bound. */
+  readonly schemas: SchemaValidation = new SchemaValidation(this);
   readonly version = VERSION;
   private readonly dispatcher: Dispatcher;
   private readonly listeners: MqttListener[] = [];
@@ -134,6 +137,7 @@ export class Broker implements MeshHost {
   async start(): Promise<void> {
     await this.storage.open();
     await this.security.load();
+    await this.schemas.load();
     await this.authChain.start();
     for (const m of await this.storage.loadRetained()) this.retained.set(m);
     await this.logs.load();
