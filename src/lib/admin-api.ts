@@ -548,6 +548,60 @@ export interface DelayedMessage extends DelayedInfo {
   properties: RetainedProperties;
 }
 
+/** The kinds of payload schema. */
+export const SCHEMA_TYPES = ['json', 'avro', 'protobuf'] as const;
+export type SchemaType = (typeof SCHEMA_TYPES)[number];
+
+/** A payload schema: PUBLISHes to the topic filters it is bound to must match it. */
+export interface SchemaInfo {
+  name: string;
+  type: SchemaType;
+  /** JSON Schema or Avro schema (JSON text), or .proto text. */
+  definition: string;
+  /** Protobuf: the message type payloads are (its full name); '' for the other types. */
+  messageType: string;
+  description: string;
+  /** The topic filters it is bound to, in filter order. */
+  topics: string[];
+  /** 'config': from [schema.schemas.<name>] of the configuration file; 'api': created through the admin API (stored). */
+  source: 'config' | 'api';
+  /** PUBLISHes whose payload it refused since the broker started. */
+  invalidCount: number;
+  createdAtMs: number;
+}
+
+export interface CreateSchemaRequest {
+  /** 1 to 64 letters, digits, '_', '-' or '.'. */
+  name: string;
+  type: SchemaType;
+  definition: string;
+  /** Protobuf: the message type; may be left out when the definition declares one message only. */
+  messageType?: string;
+  description?: string;
+}
+
+export interface SchemaFilter {
+  /** Schemas whose name contains this text. */
+  name?: string;
+  limit?: number;
+  pageToken?: string;
+}
+
+/** A schema bound to a topic filter. */
+export interface SchemaBindingInfo {
+  schema: string;
+  topic: string;
+  source: 'config' | 'api';
+  createdAtMs: number;
+}
+
+export interface SchemaBindingFilter {
+  /** Only the bindings of this schema. */
+  schema?: string;
+  limit?: number;
+  pageToken?: string;
+}
+
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
@@ -675,6 +729,23 @@ export interface AdminApi {
   deleteExclusive(filter: string): Promise<void>;
   /** Releases what the implementation holds (the gRPC channel); the broker is not stopped. */
   close(): Promise<void>;
+  /**
+   * A payload schema, compiled before it is stored: RMQ_ERR_INVALID_ARGUMENT for a bad name or a
+   * definition that does not compile (the reason in one line), RMQ_ERR_SCHEMA_EXISTS for a name taken.
+   */
+  createSchema(request: CreateSchemaRequest): Promise<SchemaInfo>;
+  /** Schemas in name order, with their bindings and invalid-payload counts. */
+  listSchemas(filter?: SchemaFilter): Promise<Page<SchemaInfo>>;
+  /** RMQ_ERR_SCHEMA_NOT_FOUND when there is none of that name. */
+  getSchema(name: string): Promise<SchemaInfo>;
+  /** RMQ_ERR_SCHEMA_IN_USE while it is bound (unbind first); RMQ_ERR_INVALID_ARGUMENT for a configuration-file schema. */
+  deleteSchema(name: string): Promise<void>;
+  /** Binds a schema to a topic filter (again: nothing changes). RMQ_ERR_TOPIC_INVALID for a bad filter. */
+  bindSchema(name: string, topic: string): Promise<SchemaBindingInfo>;
+  /** RMQ_ERR_SCHEMA_BINDING_NOT_FOUND when it is not bound to that filter. */
+  unbindSchema(name: string, topic: string): Promise<void>;
+  /** Bindings in (schema, filter) order. */
+  listSchemaBindings(filter?: SchemaBindingFilter): Promise<Page<SchemaBindingInfo>>;
 }
 
 /** A subscription every client gets when it connects (src/server/features/auto-subscribe.ts). */

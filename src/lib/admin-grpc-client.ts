@@ -55,6 +55,11 @@ import type {
   CreateAutoSubscribeRequest,
   ExclusiveFilter,
   ExclusiveInfo,
+  CreateSchemaRequest,
+  SchemaBindingFilter,
+  SchemaBindingInfo,
+  SchemaFilter,
+  SchemaInfo,
 } from './admin-api.js';
 import { ERROR_CODE_KEY, adminServiceClient } from './admin-proto.js';
 import { ErrorCodes, RobustMQError, type ErrorCode } from './errors.js';
@@ -423,6 +428,49 @@ export class AdminGrpcClient implements AdminApi {
 
   async close(): Promise<void> {
     this.client.close();
+  }
+
+  createSchema(request: CreateSchemaRequest): Promise<SchemaInfo> {
+    return this.call<SchemaInfo>('createSchema', {
+      name: request.name,
+      type: request.type,
+      definition: request.definition,
+      messageType: request.messageType ?? '',
+      description: request.description ?? '',
+    });
+  }
+
+  async listSchemas(filter: SchemaFilter = {}): Promise<Page<SchemaInfo>> {
+    const res = await this.call<{ schemas: SchemaInfo[]; nextPageToken: string; total: number }>('listSchemas', {
+      name: filter.name ?? '',
+      limit: filter.limit ?? 0,
+      pageToken: filter.pageToken ?? '',
+    });
+    return { items: res.schemas, nextPageToken: res.nextPageToken, total: res.total };
+  }
+
+  getSchema(name: string): Promise<SchemaInfo> {
+    return this.call<SchemaInfo>('getSchema', { name });
+  }
+
+  async deleteSchema(name: string): Promise<void> {
+    await this.call<unknown>('deleteSchema', { name });
+  }
+
+  bindSchema(name: string, topic: string): Promise<SchemaBindingInfo> {
+    return this.call<SchemaBindingInfo>('bindSchema', { name, topic });
+  }
+
+  async unbindSchema(name: string, topic: string): Promise<void> {
+    await this.call<unknown>('unbindSchema', { name, topic });
+  }
+
+  async listSchemaBindings(filter: SchemaBindingFilter = {}): Promise<Page<SchemaBindingInfo>> {
+    const res = await this.call<{ bindings: SchemaBindingInfo[]; nextPageToken: string; total: number }>(
+      'listSchemaBindings',
+      { schema: filter.schema ?? '', limit: filter.limit ?? 0, pageToken: filter.pageToken ?? '' },
+    );
+    return { items: res.bindings, nextPageToken: res.nextPageToken, total: res.total };
   }
 
   private call<T>(method: string, request: unknown): Promise<T> {

@@ -41,6 +41,7 @@ export const RUNTIME_CONFIG_KEYS: Readonly<Record<string, string>> = {
   'delayed.enabled': 'to the next PUBLISH to $delayed/... (messages already held are still published)',
   'delayed.max_delay_s': 'to the next PUBLISH to $delayed/...',
   'delayed.max_pending': 'to the next PUBLISH to $delayed/... (messages already held stay)',
+  'schema.on_invalid': 'to the next PUBLISH whose payload does not match its schema',
 };
 
 /** Passwords, tokens, keys and connection strings (which may hold a password) are shown as "***". */

@@ -625,6 +625,61 @@ export function anonymousAllowed(c: Pick<BrokerConfig, 'mqtt' | 'listeners' | 'a
   return a === 'auto' ? mqttBindAddresses(c).every(isLoopbackAddress) : a;
 }
 
+/** A schema name: 1 to 64 letters, digits, '_', '-' or '.' (config file and admin API alike). */
+export const SCHEMA_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** One [schema.schemas.<name>] table: a payload schema of the configuration file and the filters it is bound to. */
+export const SchemaEntrySchema = z
+  .object({
+    type: z.enum(['json', 'avro', 'protobuf']),
+    /** The schema text (JSON Schema, Avro JSON, or .proto); or `file`. */
+    definition: z.string().default(''),
+    /** A file holding the schema text (read at start), instead of `definition`. */
+    file: z.string().default(''),
+    /** Protobuf: the message type payloads are ("" = the only one the definition declares). */
+    message_type: z.string().default(''),
+    description: z.string().default(''),
+    /** Topic filters whose PUBLISHes must match the schema. */
+    topics: z.array(z.string()).default([]),
+  })
+  .strict()
+  .superRefine((e, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if ((e.definition === '') === (e.file === '')) {
+      issue('definition', 'give the schema text in definition, or the file that holds it in file (one of the two)');
+    }
+    if (e.message_type !== '' && e.type !== 'protobuf') issue('message_type', 'is for type = "protobuf" only');
+    e.topics.forEach((t, i) => {
+      const check = validateTopicFilter(t);
+      if (!check.ok) ctx.addIssue({ code: 'custom', path: ['topics', i], message: check.reason ?? 'invalid filter' });
+    });
+  });
+
+/** [schema]: payload validation of PUBLISHes against JSON Schema, Avro and Protobuf schemas bound to topic filters. */
+export const SchemaValidationSchema = z
+  .object({
+    /**
+     * A PUBLISH whose payload does not match: "reject" (v5 PUBACK/PUBREC 0x99, 3.1.1 the normal
+     * acknowledgement; not delivered), "drop" (acknowledged as usual, not delivered) or "disconnect".
+     */
+    on_invalid: z.enum(['reject', 'drop', 'disconnect']).default('reject'),
+    schemas: z
+      .record(z.string(), SchemaEntrySchema)
+      .default({})
+      .superRefine((schemas, ctx) => {
+        for (const name of Object.keys(schemas)) {
+          if (!SCHEMA_NAME.test(name)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [name],
+              message: "a schema name is 1 to 64 letters, digits, '_', '-' or '.'",
+            });
+          }
+        }
+      }),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     node: NodeSchema.default(NodeSchema.parse({})),
@@ -647,6 +702,7 @@ export const ConfigSchema = z
     alarms: AlarmsSchema.default(AlarmsSchema.parse({})),
     topic_rewrite: TopicRewriteSchema.default(TopicRewriteSchema.parse({})),
     delayed: DelayedSchema.default(DelayedSchema.parse({})),
+    schema: SchemaValidationSchema.default(SchemaValidationSchema.parse({})),
   })
   .strict()
   .superRefine((c, ctx) => {

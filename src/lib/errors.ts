@@ -40,6 +40,10 @@ export const ErrorCodes = {
   RMQ_ERR_AUTO_SUBSCRIBE_CONFIG:
     'the auto-subscribe rule comes from the configuration file and cannot be deleted at runtime',
   RMQ_ERR_EXCLUSIVE_NOT_FOUND: 'no client holds an exclusive subscription to this filter',
+  RMQ_ERR_SCHEMA_EXISTS: 'a schema with this name exists already',
+  RMQ_ERR_SCHEMA_NOT_FOUND: 'no schema with this name exists',
+  RMQ_ERR_SCHEMA_IN_USE: 'the schema is bound to topic filters: unbind it first',
+  RMQ_ERR_SCHEMA_BINDING_NOT_FOUND: 'the schema is not bound to this topic filter',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -39,6 +39,7 @@ import { TopicRewrite } from './features/topic-rewrite.js';
 import { DelayedPublish } from './features/delayed-publish.js';
 import { AutoSubscribe } from './features/auto-subscribe.js';
 import { ExclusiveSubscriptions } from './features/exclusive-subscription.js';
+import { SchemaValidation } from './features/schema-validation.js';
 import { createListeners } from './transport/create-listeners.js';
 import type { MqttListener } from './transport/listener.js';
 import { ownerOf } from './workers/client-owner.js';
@@ -90,6 +91,8 @@ export class Broker implements MeshHost {
   readonly autoSubscribe: AutoSubscribe;
   /** `$exclusive/{filter}` holders (the features.exclusive slot when exclusive.enabled). */
   readonly exclusiveSubscriptions: ExclusiveSubscriptions;
+  /** Payload schemas bound to topic filters ([schema], admin API); sets features.schema while bound. */
+  readonly schemas: SchemaValidation = new SchemaValidation(this);
   readonly version = VERSION;
   private readonly dispatcher: Dispatcher;
   private readonly listeners: MqttListener[] = [];
@@ -165,6 +168,7 @@ export class Broker implements MeshHost {
     await this.topicRewrite.load();
     await this.delayed.load();
     await this.autoSubscribe.load();
+    await this.schemas.load();
     await this.authChain.start();
     for (const m of await this.storage.loadRetained()) this.retained.set(m);
     await this.logs.load();

@@ -55,6 +55,14 @@ import type {
   SlowSubscriptionInfo,
 } from '../../lib/admin-api.js';
 import { AdminSecurity } from './admin-security.js';
+import { AdminSchemas } from './admin-schemas.js';
+import type {
+  CreateSchemaRequest,
+  SchemaBindingFilter,
+  SchemaBindingInfo,
+  SchemaFilter,
+  SchemaInfo,
+} from '../../lib/admin-api.js';
 import type { TopicRecord } from '../storage/storage-adapter.js';
 import { RobustMQError } from '../../lib/errors.js';
 import { hostPort } from '../../lib/host-port.js';
@@ -397,6 +405,33 @@ export class AdminService implements AdminApi {
 
   async clearAlarmHistory(): Promise<void> {
     this.broker.alarms.clearHistory();
+  }
+
+  /** Payload schemas and their bindings (admin-schemas.ts). */
+  private get schemasAdmin(): AdminSchemas {
+    return new AdminSchemas(this.broker.schemas);
+  }
+
+  createSchema(request: CreateSchemaRequest): Promise<SchemaInfo> {
+    return this.schemasAdmin.createSchema(request);
+  }
+  listSchemas(filter?: SchemaFilter): Promise<Page<SchemaInfo>> {
+    return this.schemasAdmin.listSchemas(filter);
+  }
+  getSchema(name: string): Promise<SchemaInfo> {
+    return this.schemasAdmin.getSchema(name);
+  }
+  deleteSchema(name: string): Promise<void> {
+    return this.schemasAdmin.deleteSchema(name);
+  }
+  bindSchema(name: string, topic: string): Promise<SchemaBindingInfo> {
+    return this.schemasAdmin.bindSchema(name, topic);
+  }
+  unbindSchema(name: string, topic: string): Promise<void> {
+    return this.schemasAdmin.unbindSchema(name, topic);
+  }
+  listSchemaBindings(filter?: SchemaBindingFilter): Promise<Page<SchemaBindingInfo>> {
+    return this.schemasAdmin.listSchemaBindings(filter);
   }
 
   private clientInfo(c: Connection): ClientInfo {

@@ -29,6 +29,9 @@ import type {
   AutoSubscribeFilter,
   CreateAutoSubscribeRequest,
   ExclusiveFilter,
+  CreateSchemaRequest,
+  SchemaBindingFilter,
+  SchemaFilter,
 } from '../../lib/admin-api.js';
 import type { AdminAuth } from './admin-auth.js';
 import type { AdminTls } from './admin-tls.js';
@@ -266,6 +269,27 @@ export class AdminGrpcServer {
         await api.deleteExclusive(req.filter);
         return {};
       }),
+      CreateSchema: this.unary('CreateSchema', (req: CreateSchemaRequest) => api.createSchema(req)),
+      ListSchemas: this.unary('ListSchemas', async (req: SchemaFilter) => {
+        const page = await api.listSchemas(req);
+        return { schemas: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
+      GetSchema: this.unary('GetSchema', (req: { name: string }) => api.getSchema(req.name)),
+      DeleteSchema: this.unary('DeleteSchema', async (req: { name: string }) => {
+        await api.deleteSchema(req.name);
+        return {};
+      }),
+      BindSchema: this.unary('BindSchema', (req: { name: string; topic: string }) =>
+        api.bindSchema(req.name, req.topic),
+      ),
+      UnbindSchema: this.unary('UnbindSchema', async (req: { name: string; topic: string }) => {
+        await api.unbindSchema(req.name, req.topic);
+        return {};
+      }),
+      ListSchemaBindings: this.unary('ListSchemaBindings', async (req: SchemaBindingFilter) => {
+        const page = await api.listSchemaBindings({ ...req, schema: req.schema || undefined });
+        return { bindings: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      }),
     });
     const address = hostPort(this.host, this.requestedPort);
     this.port = await new Promise<number>((resolve, reject) =>
@@ -367,6 +391,10 @@ const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
   RMQ_ERR_AUTO_SUBSCRIBE_EXISTS: grpc.status.ALREADY_EXISTS,
   RMQ_ERR_AUTO_SUBSCRIBE_CONFIG: grpc.status.FAILED_PRECONDITION,
   RMQ_ERR_EXCLUSIVE_NOT_FOUND: grpc.status.NOT_FOUND,
+  RMQ_ERR_SCHEMA_EXISTS: grpc.status.ALREADY_EXISTS,
+  RMQ_ERR_SCHEMA_NOT_FOUND: grpc.status.NOT_FOUND,
+  RMQ_ERR_SCHEMA_IN_USE: grpc.status.FAILED_PRECONDITION,
+  RMQ_ERR_SCHEMA_BINDING_NOT_FOUND: grpc.status.NOT_FOUND,
 };
 
 /** ConfigEntry on the wire: the value as JSON text (proto3 has no plain "any JSON value" scalar). */

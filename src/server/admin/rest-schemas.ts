@@ -1085,3 +1085,121 @@ export const deleteExclusive = {
   tags: ['exclusive'],
   response: { 204: { type: 'null', description: 'Removed.' }, ...errors },
 } as const;
+
+const schemaType = { type: 'string', enum: ['json', 'avro', 'protobuf'] } as const;
+
+const schemaInfo = {
+  type: 'object',
+  properties: {
+    name: str,
+    type: schemaType,
+    definition: str,
+    messageType: { type: 'string', description: 'Protobuf: the full name of the message type; "" otherwise.' },
+    description: str,
+    topics: { type: 'array', items: str, description: 'The topic filters it is bound to.' },
+    source: { type: 'string', enum: ['config', 'api'] },
+    invalidCount: { type: 'integer', description: 'PUBLISHes whose payload it refused since the broker started.' },
+    createdAtMs: int,
+  },
+} as const;
+
+const schemaBinding = {
+  type: 'object',
+  properties: { schema: str, topic: str, source: { type: 'string', enum: ['config', 'api'] }, createdAtMs: int },
+} as const;
+
+const schemaNameParam = { type: 'object', properties: { name: str }, required: ['name'] } as const;
+
+export const createSchema = {
+  summary:
+    'Create a payload schema (JSON Schema, Avro or Protobuf). The definition is compiled first: 400 with the reason when it does not compile.',
+  tags: ['schemas'],
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name', 'type', 'definition'],
+    properties: {
+      name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+      type: schemaType,
+      definition: {
+        type: 'string',
+        minLength: 1,
+        description: 'JSON Schema or Avro schema (JSON text), or .proto text.',
+      },
+      messageType: { type: 'string', description: 'Protobuf: the message type (may be left out with one message).' },
+      description: str,
+    },
+  },
+  response: { 201: schemaInfo, ...errors },
+} as const;
+
+export const listSchemas = {
+  summary: 'Payload schemas in name order, with the filters they are bound to and their invalid-payload counts.',
+  tags: ['schemas'],
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { name: { type: 'string', description: 'Schemas whose name contains this text.' }, ...paging },
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: { schemas: { type: 'array', items: schemaInfo }, nextPageToken: str, total: int },
+    },
+    ...errors,
+  },
+} as const;
+
+export const getSchema = {
+  summary: 'One payload schema.',
+  tags: ['schemas'],
+  params: schemaNameParam,
+  response: { 200: schemaInfo, ...errors },
+} as const;
+
+export const deleteSchema = {
+  summary: 'Delete a payload schema; 409 (RMQ_ERR_SCHEMA_IN_USE) while it is bound: unbind it first.',
+  tags: ['schemas'],
+  params: schemaNameParam,
+  response: { 204: { type: 'null', description: 'Deleted.' }, ...errors },
+} as const;
+
+export const bindSchema = {
+  summary: 'Bind a schema to a topic filter: PUBLISHes to matching topics must match it (again: no change).',
+  tags: ['schemas'],
+  params: schemaNameParam,
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['topic'],
+    properties: { topic: { type: 'string', minLength: 1, description: "A topic filter ('+' and '#' allowed)." } },
+  },
+  response: { 201: schemaBinding, ...errors },
+} as const;
+
+export const listSchemaBindings = {
+  summary: 'The topic filters a schema is bound to, paged.',
+  tags: ['schemas'],
+  params: schemaNameParam,
+  querystring: { type: 'object', additionalProperties: false, properties: { ...paging } },
+  response: {
+    200: {
+      type: 'object',
+      properties: { bindings: { type: 'array', items: schemaBinding }, nextPageToken: str, total: int },
+    },
+    ...errors,
+  },
+} as const;
+
+export const unbindSchema = {
+  summary: 'Unbind a schema from a topic filter (the filter in the query: ?topic=a%2F%23).',
+  tags: ['schemas'],
+  params: schemaNameParam,
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['topic'],
+    properties: { topic: { type: 'string', minLength: 1 } },
+  },
+  response: { 204: { type: 'null', description: 'Unbound.' }, ...errors },
+} as const;

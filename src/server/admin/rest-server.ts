@@ -17,6 +17,7 @@ import type {
   CreateUserRequest,
   ImportUsersRequest,
   AlarmState,
+  CreateSchemaRequest,
 } from '../../lib/admin-api.js';
 import type { TLSSocket } from 'node:tls';
 import type { AdminAuth } from './admin-auth.js';
@@ -55,6 +56,10 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   RMQ_ERR_AUTO_SUBSCRIBE_EXISTS: 409,
   RMQ_ERR_AUTO_SUBSCRIBE_CONFIG: 409,
   RMQ_ERR_EXCLUSIVE_NOT_FOUND: 404,
+  RMQ_ERR_SCHEMA_EXISTS: 409,
+  RMQ_ERR_SCHEMA_NOT_FOUND: 404,
+  RMQ_ERR_SCHEMA_IN_USE: 409,
+  RMQ_ERR_SCHEMA_BINDING_NOT_FOUND: 404,
 };
 
 /** Paths served without a token when admin auth is on: what supervisors and load balancers poll. */
@@ -142,6 +147,7 @@ export class RestServer {
       });
     }
     this.routes(app);
+    this.schemaRoutes(app);
     const address = await app
       .listen({ host: this.host, port: this.requestedPort })
       .catch((err: NodeJS.ErrnoException) => {
@@ -233,6 +239,56 @@ export class RestServer {
       await api.deleteBan(kind, value);
       return reply.status(204).send();
     });
+  }
+
+  /** Payload schemas and their bindings to topic filters. */
+  private schemaRoutes(app: FastifyInstance): void {
+    const api = this.api;
+    app.post<{ Body: CreateSchemaRequest }>('/api/v1/schemas', { schema: S.createSchema }, async (req, reply) =>
+      reply.status(201).send(await api.createSchema(req.body)),
+    );
+    app.get<{ Querystring: { name?: string; limit?: number; page_token?: string } }>(
+      '/api/v1/schemas',
+      { schema: S.listSchemas },
+      async (req) => {
+        const q = req.query;
+        const page = await api.listSchemas({ name: q.name, limit: q.limit, pageToken: q.page_token });
+        return { schemas: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      },
+    );
+    app.get<{ Params: { name: string } }>('/api/v1/schemas/:name', { schema: S.getSchema }, (req) =>
+      api.getSchema(req.params.name),
+    );
+    app.delete<{ Params: { name: string } }>(
+      '/api/v1/schemas/:name',
+      { schema: S.deleteSchema },
+      async (req, reply) => {
+        await api.deleteSchema(req.params.name);
+        return reply.status(204).send();
+      },
+    );
+    app.post<{ Params: { name: string }; Body: { topic: string } }>(
+      '/api/v1/schemas/:name/bindings',
+      { schema: S.bindSchema },
+      async (req, reply) => reply.status(201).send(await api.bindSchema(req.params.name, req.body.topic)),
+    );
+    app.get<{ Params: { name: string }; Querystring: { limit?: number; page_token?: string } }>(
+      '/api/v1/schemas/:name/bindings',
+      { schema: S.listSchemaBindings },
+      async (req) => {
+        const q = req.query;
+        const page = await api.listSchemaBindings({ schema: req.params.name, limit: q.limit, pageToken: q.page_token });
+        return { bindings: page.items, nextPageToken: page.nextPageToken, total: page.total };
+      },
+    );
+    app.delete<{ Params: { name: string }; Querystring: { topic: string } }>(
+      '/api/v1/schemas/:name/bindings',
+      { schema: S.unbindSchema },
+      async (req, reply) => {
+        await api.unbindSchema(req.params.name, req.query.topic);
+        return reply.status(204).send();
+      },
+    );
   }
 
   private routes(app: FastifyInstance): void {

@@ -51,6 +51,7 @@ import type {
   ExclusiveInfo,
 } from '../../lib/admin-api.js';
 import type { AdminApi } from '../../lib/admin-api.js';
+import type { SchemaBindingInfo, SchemaInfo } from '../../lib/admin-api.js';
 import type { BrokerConfig } from '../../lib/config.js';
 import { RobustMQError, type ErrorCode } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
@@ -689,6 +690,30 @@ export class WorkerPrimary implements AdminApi {
     return Promise.reject(noAlarms());
   }
 
+  // payload schemas: each worker validates with the [schema] of the configuration file; runtime
+  // changes would have to reach every worker and are not supported yet
+  async createSchema(): Promise<SchemaInfo> {
+    throw noRuntimeSchemas();
+  }
+  async listSchemas(): Promise<Page<SchemaInfo>> {
+    throw noRuntimeSchemas();
+  }
+  async getSchema(): Promise<SchemaInfo> {
+    throw noRuntimeSchemas();
+  }
+  async deleteSchema(): Promise<void> {
+    throw noRuntimeSchemas();
+  }
+  async bindSchema(): Promise<SchemaBindingInfo> {
+    throw noRuntimeSchemas();
+  }
+  async unbindSchema(): Promise<void> {
+    throw noRuntimeSchemas();
+  }
+  async listSchemaBindings(): Promise<Page<SchemaBindingInfo>> {
+    throw noRuntimeSchemas();
+  }
+
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
@@ -751,5 +776,12 @@ function noFeatureAdmin(what: string): RobustMQError {
   return new RobustMQError(
     'RMQ_ERR_UNSUPPORTED',
     `${what} cannot be managed at runtime with node.workers > 1 yet (each worker keeps its own); set them in the configuration file, or run with node.workers = 1`,
+  );
+}
+
+function noRuntimeSchemas(): RobustMQError {
+  return new RobustMQError(
+    'RMQ_ERR_UNSUPPORTED',
+    'payload schemas cannot be managed at runtime with node.workers > 1 yet: define them in [schema.schemas.<name>] of the configuration file',
   );
 }
