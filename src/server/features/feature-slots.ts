@@ -1,7 +1,7 @@
 // The places where the broker's features (issue 7) step into the PUBLISH and SUBSCRIBE paths. Each
 // slot is empty until its feature module attaches (src/server/features/*), so a broker without a
-// feature pays one `undefined` check. Order on a PUBLISH: topic rewrite, then `$delayed/` parsing,
-// then ACL (on the destination topic), then schema validation, then delayed hold or routing. On a
+// feature pays one `undefined` check. Order on a PUBLISH: topic rewrite, then `$delayed/` parsing
+// (and the rewrite of its destination), then ACL (on the destination topic), then schema validation, then delayed hold or routing. On a
 // SUBSCRIBE: topic rewrite, then ACL, then the exclusive claim.
 import type { Message } from '../message.js';
 import type { Connection } from '../protocol/connection.js';

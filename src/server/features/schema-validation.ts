@@ -29,6 +29,11 @@ export const MAX_DEFINITION_BYTES = 1024 * 1024;
 
 /** Topics whose list of schemas is kept; the cache starts again when full. */
 const MAX_CACHED_TOPICS = 10_000;
+/**
+ * Longer topics (characters) are looked up in the bindings each time, not cached: the cache holds
+ * at most MAX_CACHED_TOPICS x this, not 10,000 topics of 64 KiB each (655 MB from one client).
+ */
+export const MAX_CACHED_TOPIC_LENGTH = 1024;
 
 /** A schema as stored (feature record 'schema', id = name). */
 interface StoredSchema {
@@ -170,13 +175,20 @@ export class SchemaValidation implements SchemaValidationSlot {
     }
   }
 
+  /** Topics whose schema list is cached now. */
+  get cachedTopics(): number {
+    return this.cache.size;
+  }
+
   /** The publish-path check (only attached while a binding exists). */
   check(conn: Connection, topic: string, payload: Buffer): SchemaVerdict {
     let list = this.cache.get(topic);
     if (list === undefined) {
       list = this.schemasFor(topic);
-      if (this.cache.size >= MAX_CACHED_TOPICS) this.cache.clear();
-      this.cache.set(topic, list);
+      if (topic.length <= MAX_CACHED_TOPIC_LENGTH) {
+        if (this.cache.size >= MAX_CACHED_TOPICS) this.cache.clear();
+        this.cache.set(topic, list);
+      }
     }
     for (const schema of list) {
       const why = schema.validator.validate(payload);

@@ -189,6 +189,11 @@ export class TopicRewrite implements TopicRewriteSlot {
     this.log.info({ id }, 'topic rewrite rule deleted');
   }
 
+  /** Topics and filters whose outcome is cached now (publish + subscribe). */
+  get cachedTopics(): number {
+    return this.publishCache.size + this.subscribeCache.size;
+  }
+
   publishTopic(conn: Connection, topic: string): string {
     if (this.publishRules.length === 0) return topic;
     const outcome = this.outcome(this.publishCache, this.publishRules, topic, conn, true);
@@ -240,6 +245,8 @@ export class TopicRewrite implements TopicRewriteSlot {
     conn: Connection,
     isPublish: boolean,
   ): Outcome {
+    // not rewritten, and not cached: the caches hold topics of bounded length only
+    if (topic.length > MAX_REWRITTEN_TOPIC_LENGTH) return null;
     let outcome = cache.get(topic);
     if (outcome !== undefined) return outcome;
     outcome = this.apply(rules, topic, conn, isPublish);
@@ -249,7 +256,6 @@ export class TopicRewrite implements TopicRewriteSlot {
   }
 
   private apply(rules: readonly RewriteRule[], topic: string, conn: Connection, isPublish: boolean): Outcome {
-    if (topic.length > MAX_REWRITTEN_TOPIC_LENGTH) return null;
     for (const rule of rules) {
       if (!topicMatches(rule.sourceTopic, topic)) continue;
       // the first rule whose filter matches decides, even when its regex does not match (EMQX)

@@ -353,6 +353,25 @@ function admit(conn: Connection, decision: AuthDecision, a: Accepted): void {
     refuse(conn, v5, RC.NOT_AUTHORIZED, 'not authorized to publish the will');
     return;
   }
+  // and its payload checked against the schemas bound to its topic, as a PUBLISH's would be: "drop"
+  // discards the will; "reject" / "disconnect" refuse the CONNECT (v5 0x99 Payload format invalid,
+  // which MQTT 5 names for a will payload; 3.1.1 has no such code: 5 Not authorized)
+  const schema = broker.features.schema;
+  if (will && schema !== undefined) {
+    const verdict = schema.check(conn, will.topic, will.payload);
+    if (verdict === 'drop') {
+      conn.log.info({ topic: will.topic }, 'will payload does not match its schema: the will is discarded');
+      a.will = undefined;
+    } else if (verdict !== 'ok') {
+      refuse(
+        conn,
+        v5,
+        v5 ? RC.PAYLOAD_FORMAT_INVALID : RC.NOT_AUTHORIZED,
+        `will payload does not match the schema of ${will.topic}`,
+      );
+      return;
+    }
+  }
   const clientId = conn.clientId;
   const { session, present } = broker.sessions.open(conn, clientId, a.clean, a.expiry);
   conn.session = session;

@@ -73,7 +73,13 @@ export function handlePublishFrame(conn: Connection, frame: Buffer): void {
     if (d === undefined) {
       // the feature is off: an ordinary topic
     } else if ('error' in d) refusal = d.error;
-    else ({ delaySeconds, topic } = d);
+    else {
+      delaySeconds = d.delaySeconds;
+      // the destination is rewritten as a PUBLISH to it would be (EMQX rewrites the message again
+      // when it is released); a rule may not turn it into a delayed topic once more
+      topic = features.rewrite !== undefined ? features.rewrite.publishTopic(conn, d.topic) : d.topic;
+      if (topic.startsWith('$delayed/')) refusal = 'the destination of a delayed topic is a delayed topic';
+    }
   }
 
   // empty, wildcard, U+0000 and length were checked above and by decodePublish: only the policy
