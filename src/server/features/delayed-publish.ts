@@ -189,16 +189,25 @@ export class DelayedPublish implements DelayedPublishSlot {
     for (let e = this.earliest(); e !== undefined && e.dueAt <= now && n < BATCH; e = this.earliest(), n++) {
       this.heap.pop();
       this.remove(e);
-      broker.storage.deleteFeatureRecord(DELAYED_KIND, e.id);
       const m = e.message;
       if (isExpired(m, now)) {
         // its Message Expiry Interval counts from publication, and ended while it was held [MQTT-3.3.2-5]
+        broker.storage.deleteFeatureRecord(DELAYED_KIND, e.id);
         broker.metrics.drop('delayed_expired');
         this.log.debug({ id: e.id, topic: m.topic }, 'delayed message expired before it was due: dropped');
         continue;
       }
-      const matched = broker.publish(m);
-      this.log.debug({ id: e.id, topic: m.topic, matched }, 'delayed message published');
+      try {
+        const matched = broker.publish(m);
+        this.log.debug({ id: e.id, topic: m.topic, matched }, 'delayed message published');
+      } catch (err) {
+        // a timer has no caller to catch this: the broker keeps running, the message is counted lost
+        broker.metrics.drop('delayed_failed');
+        this.log.error({ id: e.id, topic: m.topic, err }, 'delayed message could not be published: dropped');
+      }
+      // removed from storage only after the publish wrote what it hands to persistent sessions: a
+      // crash between the two commits repeats the message after the restart rather than losing it
+      broker.storage.deleteFeatureRecord(DELAYED_KIND, e.id);
     }
     if (n === BATCH) {
       setImmediate(() => {
