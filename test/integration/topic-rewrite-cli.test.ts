@@ -151,10 +151,10 @@ describe('robustmq-cli topic-rewrite', () => {
     assert.equal(await deliveredAs(mqttPort(), 'dev/pump-2/rpm'), 'fleet/rpm/pump-2');
 
     // delete (--json), then the topic is no longer rewritten
-    const del = json<{ deleted: { id: string } }>(
+    const del = json<{ deleted: string }>(
       await cli(['topic-rewrite', 'delete', list.rules[2]!.id, '--json', '--server', server.admin]),
     );
-    assert.equal(del.deleted.id, list.rules[2]!.id);
+    assert.equal(del.deleted, list.rules[2]!.id);
     assert.equal(await deliveredAs(mqttPort(), 'dev/pump-3/rpm'), 'dev/pump-3/rpm');
   });
 

@@ -15,6 +15,6 @@ export default class TopicRewriteDelete extends AdminCommand<typeof TopicRewrite
   async run(): Promise<void> {
     const { args } = await this.parse(TopicRewriteDelete);
     await this.adminApi().deleteTopicRewrite(args.id);
-    this.output({ deleted: { id: args.id } }, () => `deleted topic rewrite rule ${args.id}`);
+    this.output({ deleted: args.id }, () => `deleted topic rewrite rule ${args.id}`);
   }
 }

@@ -54,24 +54,35 @@ export function renderSession(d: SessionDetail, color: boolean): string {
 /** Payloads longer than this are cut in the table (--json prints them whole). */
 const PAYLOAD_SHOWN = 2000;
 
-export function renderRetained(m: RetainedMessage, color: boolean): string {
-  const p = m.properties;
+/** The payload row of a message record (retained or delayed): cut after PAYLOAD_SHOWN characters. */
+export function payloadField(m: Pick<RetainedMessage, 'payload' | 'payloadEncoding'>): [string, string] {
   const payload =
     m.payload.length > PAYLOAD_SHOWN ? `${m.payload.slice(0, PAYLOAD_SHOWN)}... (cut; --json for all)` : m.payload;
-  const fields: [string, string | number][] = [
-    ['topic', m.topic],
-    ['qos', m.qos],
-    ['payload bytes', m.payloadBytes],
-    [m.payloadEncoding === 'utf8' ? 'payload' : 'payload (base64)', payload],
-    ['stored at', timeText(m.storedAtMs)],
-    ['expires at', timeText(m.expiresAtMs) || 'never'],
-    ['publisher', m.origin],
-  ];
+  return [m.payloadEncoding === 'utf8' ? 'payload' : 'payload (base64)', payload];
+}
+
+/** The rows of the v5 properties a message record has (those set only). */
+export function propertyFields(p: RetainedMessage['properties']): [string, string][] {
+  const fields: [string, string][] = [];
   if (p.payloadFormatIndicator) fields.push(['payload format', 'UTF-8 text (1)']);
   if (p.messageExpiryIntervalS) fields.push(['message expiry', `${p.messageExpiryIntervalS} s`]);
   if (p.contentType) fields.push(['content type', p.contentType]);
   if (p.responseTopic) fields.push(['response topic', p.responseTopic]);
   if (p.correlationData) fields.push(['correlation data (base64)', p.correlationData]);
   for (const u of p.userProperties) fields.push([`user property ${u.key}`, u.value]);
+  return fields;
+}
+
+export function renderRetained(m: RetainedMessage, color: boolean): string {
+  const fields: [string, string | number][] = [
+    ['topic', m.topic],
+    ['qos', m.qos],
+    ['payload bytes', m.payloadBytes],
+    payloadField(m),
+    ['stored at', timeText(m.storedAtMs)],
+    ['expires at', timeText(m.expiresAtMs) || 'never'],
+    ['publisher', m.origin],
+  ];
+  fields.push(...propertyFields(m.properties));
   return renderRecord(fields, color);
 }

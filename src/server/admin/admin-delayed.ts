@@ -5,9 +5,8 @@ import type { DelayedFilter, DelayedInfo, DelayedMessage, Page } from '../../lib
 import { RobustMQError } from '../../lib/errors.js';
 import type { Broker } from '../broker.js';
 import type { DelayedEntry } from '../features/delayed-record.js';
+import { messageBody } from './admin-message-body.js';
 import { countMatching, decodePageToken, encodePageToken, pageSize, readPage } from './key-paging.js';
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export class AdminDelayed {
   constructor(private readonly broker: Broker) {}
@@ -42,29 +41,7 @@ export class AdminDelayed {
     const e = this.broker.delayed.get(id);
     if (!e) throw notFound(id);
     const m = e.message;
-    let payload: string;
-    let payloadEncoding: 'utf8' | 'base64';
-    try {
-      payload = utf8.decode(m.payload);
-      payloadEncoding = 'utf8';
-    } catch {
-      payload = m.payload.toString('base64');
-      payloadEncoding = 'base64';
-    }
-    const p = m.properties;
-    return {
-      ...delayedInfo(e),
-      payload,
-      payloadEncoding,
-      properties: {
-        payloadFormatIndicator: p?.payloadFormatIndicator ?? 0,
-        messageExpiryIntervalS: p?.messageExpiryInterval ?? 0,
-        contentType: p?.contentType ?? '',
-        responseTopic: p?.responseTopic ?? '',
-        correlationData: p?.correlationData?.toString('base64') ?? '',
-        userProperties: (p?.userProperties ?? []).map(([key, value]) => ({ key, value })),
-      },
-    };
+    return { ...delayedInfo(e), ...messageBody(m) };
   }
 
   /** Cancels it: never published; durable when it resolves. */

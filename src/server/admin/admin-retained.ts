@@ -6,9 +6,8 @@ import { RobustMQError } from '../../lib/errors.js';
 import { topicMatches, validateTopicFilter } from '../../lib/topic.js';
 import type { Broker } from '../broker.js';
 import type { Message } from '../message.js';
+import { messageBody } from './admin-message-body.js';
 import { countMatching, decodePageToken, encodePageToken, pageSize, readPage } from './key-paging.js';
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export class AdminRetained {
   constructor(private readonly broker: Broker) {}
@@ -55,29 +54,7 @@ export class AdminRetained {
   getRetained(topic: string): RetainedMessage {
     const m = this.broker.retained.get(topic);
     if (!m) throw notFound(topic);
-    let payload: string;
-    let payloadEncoding: 'utf8' | 'base64';
-    try {
-      payload = utf8.decode(m.payload);
-      payloadEncoding = 'utf8';
-    } catch {
-      payload = m.payload.toString('base64');
-      payloadEncoding = 'base64';
-    }
-    const p = m.properties;
-    return {
-      ...retainedInfo(m),
-      payload,
-      payloadEncoding,
-      properties: {
-        payloadFormatIndicator: p?.payloadFormatIndicator ?? 0,
-        messageExpiryIntervalS: p?.messageExpiryInterval ?? 0,
-        contentType: p?.contentType ?? '',
-        responseTopic: p?.responseTopic ?? '',
-        correlationData: p?.correlationData?.toString('base64') ?? '',
-        userProperties: (p?.userProperties ?? []).map(([key, value]) => ({ key, value })),
-      },
-    };
+    return { ...retainedInfo(m), ...messageBody(m) };
   }
 
   /** As an empty retained PUBLISH would, without sending anything to subscribers; durable when it resolves. */

@@ -1,5 +1,6 @@
 // The schema-validation part of the AdminApi: payload schemas and their bindings to topic filters,
-// paged in name and (schema, filter) order, over the broker's SchemaValidation (features/).
+// paged in name and (schema, filter) order, over the broker's SchemaValidation (features/). A change
+// is durable in storage when its call resolves (as the users' and ACLs' are).
 import type {
   CreateSchemaRequest,
   Page,
@@ -9,13 +10,19 @@ import type {
   SchemaInfo,
 } from '../../lib/admin-api.js';
 import type { SchemaValidation } from '../features/schema-validation.js';
+import type { StorageAdapter } from '../storage/storage-adapter.js';
 import { pageOfSorted } from './key-paging.js';
 
 export class AdminSchemas {
-  constructor(private readonly schemas: SchemaValidation) {}
+  constructor(
+    private readonly schemas: SchemaValidation,
+    private readonly storage: Pick<StorageAdapter, 'flush'>,
+  ) {}
 
   async createSchema(request: CreateSchemaRequest): Promise<SchemaInfo> {
-    return this.schemas.create(request);
+    const info = this.schemas.create(request);
+    await this.storage.flush();
+    return info;
   }
 
   async listSchemas(filter: SchemaFilter = {}): Promise<Page<SchemaInfo>> {
@@ -34,14 +41,18 @@ export class AdminSchemas {
 
   async deleteSchema(name: string): Promise<void> {
     this.schemas.delete(name);
+    await this.storage.flush();
   }
 
   async bindSchema(name: string, topic: string): Promise<SchemaBindingInfo> {
-    return this.schemas.bind(name, topic);
+    const info = this.schemas.bind(name, topic);
+    await this.storage.flush();
+    return info;
   }
 
   async unbindSchema(name: string, topic: string): Promise<void> {
     this.schemas.unbind(name, topic);
+    await this.storage.flush();
   }
 
   async listSchemaBindings(filter: SchemaBindingFilter = {}): Promise<Page<SchemaBindingInfo>> {

@@ -403,13 +403,15 @@ export class AdminService implements AdminApi {
     return this.broker.alarms.list(filter);
   }
 
+  /** Durable when it resolves. */
   async clearAlarmHistory(): Promise<void> {
     this.broker.alarms.clearHistory();
+    await this.broker.storage.flush();
   }
 
   /** Payload schemas and their bindings (admin-schemas.ts). */
   private get schemasAdmin(): AdminSchemas {
-    return new AdminSchemas(this.broker.schemas);
+    return new AdminSchemas(this.broker.schemas, this.broker.storage);
   }
 
   createSchema(request: CreateSchemaRequest): Promise<SchemaInfo> {

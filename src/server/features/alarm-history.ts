@@ -2,7 +2,9 @@
 // records of kind 'alarm-history' (id: deactivation time, zero-padded, then a sequence number), so it
 // survives a restart. The oldest records go first.
 import type { AlarmInfo } from '../../lib/admin-api.js';
+import type { Logger } from '../../lib/logger.js';
 import type { FeatureStorage } from '../storage/storage-adapter.js';
+import { loadFeatureRecords, parseRecordObject } from './feature-records.js';
 
 export const ALARM_HISTORY_KIND = 'alarm-history';
 
@@ -16,18 +18,19 @@ export class AlarmHistory {
   private records: Stored[] = [];
   private seq = 0;
 
-  constructor(private readonly storage: FeatureStorage) {}
+  constructor(
+    private readonly storage: FeatureStorage,
+    private readonly log: Logger,
+  ) {}
 
   async load(limit: number): Promise<void> {
-    const loaded: Stored[] = [];
-    for (const r of await this.storage.loadFeatureRecords(ALARM_HISTORY_KIND)) {
-      try {
-        loaded.push({ id: r.id, alarm: JSON.parse(r.value) as AlarmInfo });
-      } catch {
-        this.storage.deleteFeatureRecord(ALARM_HISTORY_KIND, r.id); // unreadable: not kept
-      }
-    }
-    this.records = loaded;
+    const loaded = await loadFeatureRecords(
+      this.storage,
+      ALARM_HISTORY_KIND,
+      this.log,
+      (value) => parseRecordObject(value) as unknown as AlarmInfo,
+    );
+    this.records = loaded.map((r) => ({ id: r.id, alarm: r.value }));
     this.trim(limit);
   }
 

@@ -31,7 +31,7 @@ export class Alarms {
   private attached = false;
 
   constructor(private readonly broker: Broker) {
-    this.history = new AlarmHistory(broker.storage);
+    this.history = new AlarmHistory(broker.storage, broker.log);
   }
 
   private get config() {

@@ -14,6 +14,7 @@ import type { QoS } from '../message.js';
 import type { Connection } from '../protocol/connection.js';
 import type { Subscription } from '../routing/subscription.js';
 import { authorize } from '../security/authorizer.js';
+import { loadFeatureRecords, parseRecordObject } from './feature-records.js';
 
 /** The storage kind of the runtime rules. */
 export const AUTO_SUBSCRIBE_KIND = 'auto-subscribe';
@@ -26,6 +27,13 @@ interface StoredRule {
   retainAsPublished: boolean;
   retainHandling: number;
   createdAtMs: number;
+}
+
+/** A stored rule; throws when the record is not one (no topic text). */
+function decodeRule(value: string): StoredRule {
+  const v = parseRecordObject(value);
+  if (typeof v.topic !== 'string' || v.topic === '') throw new Error('not an auto-subscribe rule (no topic)');
+  return v as unknown as StoredRule;
 }
 
 export class AutoSubscribe {
@@ -52,13 +60,9 @@ export class AutoSubscribe {
 
   /** The runtime rules from storage (Broker.start). */
   async load(): Promise<void> {
-    for (const rec of await this.broker.storage.loadFeatureRecords(AUTO_SUBSCRIBE_KIND)) {
-      try {
-        const v = JSON.parse(rec.value) as StoredRule;
-        this.runtime.set(rec.id, { id: rec.id, ...v, source: 'api' });
-      } catch (err) {
-        this.broker.log.warn({ err, id: rec.id }, 'stored auto-subscribe rule cannot be read: skipped');
-      }
+    const { storage, log } = this.broker;
+    for (const rec of await loadFeatureRecords(storage, AUTO_SUBSCRIBE_KIND, log, decodeRule)) {
+      this.runtime.set(rec.id, { id: rec.id, ...rec.value, source: 'api' });
     }
   }
 

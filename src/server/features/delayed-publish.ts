@@ -21,6 +21,7 @@ import {
   type DelayedEntry,
 } from './delayed-record.js';
 import type { DelayedPublishSlot } from './feature-slots.js';
+import { loadFeatureRecords } from './feature-records.js';
 
 export const DELAYED_PREFIX = '$delayed/';
 /** setTimeout's longest wait (about 24.8 days); a later due time is reached in several waits. */
@@ -94,16 +95,11 @@ export class DelayedPublish implements DelayedPublishSlot {
 
   /** Reads the held messages from storage (Broker.start, before the listeners open). */
   async load(): Promise<void> {
-    for (const r of await this.broker.storage.loadFeatureRecords(DELAYED_KIND)) {
-      let entry: DelayedEntry;
-      try {
-        entry = decodeDelayed(r.id, r.value);
-      } catch (err) {
-        this.log.warn({ id: r.id, err: (err as Error).message }, 'unreadable delayed message record removed');
-        this.broker.storage.deleteFeatureRecord(DELAYED_KIND, r.id);
-        continue;
-      }
-      this.add(entry);
+    const records = await loadFeatureRecords(this.broker.storage, DELAYED_KIND, this.log, (value, id) =>
+      decodeDelayed(id, value),
+    );
+    for (const r of records) {
+      this.add(r.value);
       const seq = sequenceOf(r.id);
       if (Number.isInteger(seq)) this.sequence = Math.max(this.sequence, (seq + 1) % SEQUENCES);
     }

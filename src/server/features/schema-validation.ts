@@ -19,6 +19,7 @@ import { compileAvroSchema } from './schema-avro.js';
 import { compileJsonSchema } from './schema-json.js';
 import type { PayloadValidator } from './schema-payload.js';
 import { compileProtobufSchema } from './schema-protobuf.js';
+import { loadFeatureRecords, parseRecordObject } from './feature-records.js';
 import type { z } from 'zod';
 
 export const SCHEMA_KIND = 'schema';
@@ -95,6 +96,20 @@ export function compileSchema(
   }
 }
 
+/** A stored schema; throws when the record is not one. */
+function decodeStoredSchema(value: string): StoredSchema {
+  const s = parseRecordObject(value);
+  if (typeof s.name !== 'string' || typeof s.definition !== 'string') throw new Error('not a schema record');
+  return s as unknown as StoredSchema;
+}
+
+/** A stored binding; throws when the record is not one. */
+function decodeStoredBinding(value: string): StoredBinding {
+  const b = parseRecordObject(value);
+  if (typeof b.schema !== 'string' || typeof b.topic !== 'string') throw new Error('not a schema binding record');
+  return b as unknown as StoredBinding;
+}
+
 export class SchemaValidation implements SchemaValidationSlot {
   private readonly schemas = new Map<string, SchemaEntry>();
   private readonly bindings = new Map<string, BindingEntry>();
@@ -107,8 +122,8 @@ export class SchemaValidation implements SchemaValidationSlot {
   async load(): Promise<void> {
     for (const [name, entry] of Object.entries(this.broker.config.schema.schemas)) this.loadConfigEntry(name, entry);
     const storage = this.broker.storage;
-    for (const r of await storage.loadFeatureRecords(SCHEMA_KIND)) {
-      const s = JSON.parse(r.value) as StoredSchema;
+    const log = this.broker.log;
+    for (const { value: s } of await loadFeatureRecords(storage, SCHEMA_KIND, log, decodeStoredSchema)) {
       if (this.schemas.has(s.name)) {
         this.broker.log.warn(
           { schema: s.name },
@@ -127,8 +142,7 @@ export class SchemaValidation implements SchemaValidationSlot {
         );
       }
     }
-    for (const r of await storage.loadFeatureRecords(SCHEMA_BINDING_KIND)) {
-      const b = JSON.parse(r.value) as StoredBinding;
+    for (const { value: b } of await loadFeatureRecords(storage, SCHEMA_BINDING_KIND, log, decodeStoredBinding)) {
       if (!this.schemas.has(b.schema)) continue;
       const key = bindingKey(b.schema, b.topic);
       if (!this.bindings.has(key)) this.bindings.set(key, { ...b, source: 'api' });

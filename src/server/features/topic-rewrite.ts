@@ -25,6 +25,7 @@ import { parseSubscriptionFilter, topicMatches, validateTopicFilter, validateTop
 import type { Connection } from '../protocol/connection.js';
 import type { FeatureStorage } from '../storage/storage-adapter.js';
 import type { FeatureSlots, TopicRewriteSlot } from './feature-slots.js';
+import { loadFeatureRecords, parseRecordObject } from './feature-records.js';
 
 export const TOPIC_REWRITE_KIND = 'topic-rewrite';
 
@@ -119,23 +120,19 @@ export class TopicRewrite implements TopicRewriteSlot {
 
   /** Reads the runtime rules back from storage (Broker.start). A record that no longer passes the checks is skipped and logged. */
   async load(): Promise<void> {
-    const loaded: { rule: RewriteRule; position: number }[] = [];
-    for (const record of await this.storage.loadFeatureRecords(TOPIC_REWRITE_KIND)) {
-      try {
-        const s = JSON.parse(record.value) as StoredRule;
-        const spec = { action: s.action, sourceTopic: s.sourceTopic, regex: s.regex, destTopic: s.destTopic };
-        const rule: RewriteRule = {
-          id: record.id,
-          origin: 'runtime',
-          createdAtMs: s.createdAtMs,
-          ...spec,
-          compiled: checkRewriteRule(spec),
-        };
-        loaded.push({ rule, position: s.position });
-      } catch (err) {
-        this.log.error({ id: record.id, err: (err as Error).message }, 'stored topic rewrite rule skipped');
-      }
-    }
+    const records = await loadFeatureRecords(this.storage, TOPIC_REWRITE_KIND, this.log, (value, id) => {
+      const s = parseRecordObject(value) as unknown as StoredRule;
+      const spec = { action: s.action, sourceTopic: s.sourceTopic, regex: s.regex, destTopic: s.destTopic };
+      const rule: RewriteRule = {
+        id,
+        origin: 'runtime',
+        createdAtMs: s.createdAtMs,
+        ...spec,
+        compiled: checkRewriteRule(spec),
+      };
+      return { rule, position: s.position };
+    });
+    const loaded = records.map((r) => r.value);
     loaded.sort((a, b) => a.position - b.position || (a.rule.id < b.rule.id ? -1 : 1));
     this.runtimeRules = loaded.map((l) => l.rule);
     this.rebuild();

@@ -644,23 +644,23 @@ export class WorkerPrimary implements AdminApi {
   }
 
   createAutoSubscribe(): Promise<AutoSubscribeRule> {
-    return Promise.reject(noFeatureAdmin('auto-subscribe rules'));
+    return Promise.reject(noRuntimeFeature('auto-subscribe rules'));
   }
 
   listAutoSubscribes(): Promise<Page<AutoSubscribeRule>> {
-    return Promise.reject(noFeatureAdmin('auto-subscribe rules'));
+    return Promise.reject(noRuntimeFeature('auto-subscribe rules'));
   }
 
   deleteAutoSubscribe(): Promise<void> {
-    return Promise.reject(noFeatureAdmin('auto-subscribe rules'));
+    return Promise.reject(noRuntimeFeature('auto-subscribe rules'));
   }
 
   listExclusive(): Promise<Page<ExclusiveInfo>> {
-    return Promise.reject(noFeatureAdmin('exclusive subscriptions'));
+    return Promise.reject(noRuntimeFeature('exclusive subscriptions'));
   }
 
   deleteExclusive(): Promise<void> {
-    return Promise.reject(noFeatureAdmin('exclusive subscriptions'));
+    return Promise.reject(noRuntimeFeature('exclusive subscriptions'));
   }
 
   async close(): Promise<void> {}
@@ -768,14 +768,6 @@ function noDelayedAdmin(): RobustMQError {
   return new RobustMQError(
     'RMQ_ERR_UNSUPPORTED',
     'delayed messages cannot be listed or cancelled with node.workers > 1 yet: each worker holds those its clients published',
-  );
-}
-
-/** The features' runtime admin (issue 7) with worker processes: config-file rules still apply in each worker. */
-function noFeatureAdmin(what: string): RobustMQError {
-  return new RobustMQError(
-    'RMQ_ERR_UNSUPPORTED',
-    `${what} cannot be managed at runtime with node.workers > 1 yet (each worker keeps its own); set them in the configuration file, or run with node.workers = 1`,
   );
 }
 
