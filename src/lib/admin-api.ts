@@ -717,7 +717,7 @@ export interface AdminApi {
   listAutoSubscribes(filter?: AutoSubscribeFilter): Promise<Page<AutoSubscribeRule>>;
   /**
    * Deletes a runtime rule by id, or by topic. RMQ_ERR_AUTO_SUBSCRIBE_NOT_FOUND when none has it;
-   * RMQ_ERR_AUTO_SUBSCRIBE_CONFIG for a rule of the configuration file.
+   * RMQ_ERR_CONFIG_DEFINED for a rule of the configuration file.
    */
   deleteAutoSubscribe(idOrTopic: string): Promise<void>;
   /** Exclusive subscriptions held now, in filter order. */

@@ -37,8 +37,8 @@ export const ErrorCodes = {
   RMQ_ERR_DELAYED_NOT_FOUND: 'no delayed message with this id is held',
   RMQ_ERR_AUTO_SUBSCRIBE_NOT_FOUND: 'no auto-subscribe rule with this id or topic exists',
   RMQ_ERR_AUTO_SUBSCRIBE_EXISTS: 'an auto-subscribe rule for this topic exists already',
-  RMQ_ERR_AUTO_SUBSCRIBE_CONFIG:
-    'the auto-subscribe rule comes from the configuration file and cannot be deleted at runtime',
+  RMQ_ERR_CONFIG_DEFINED:
+    'defined in the configuration file (an auto-subscribe or topic rewrite rule, a schema or a binding): change the file and restart',
   RMQ_ERR_EXCLUSIVE_NOT_FOUND: 'no client holds an exclusive subscription to this filter',
   RMQ_ERR_SCHEMA_EXISTS: 'a schema with this name exists already',
   RMQ_ERR_SCHEMA_NOT_FOUND: 'no schema with this name exists',

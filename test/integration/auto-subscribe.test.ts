@@ -202,8 +202,8 @@ describe('auto-subscribe', () => {
       hasCode('RMQ_ERR_TOPIC_INVALID'),
     );
     await assert.rejects(api.createAutoSubscribe({ topic: 'x', qos: 3 }), hasCode('RMQ_ERR_INVALID_ARGUMENT'));
-    await assert.rejects(api.deleteAutoSubscribe('config-1'), hasCode('RMQ_ERR_AUTO_SUBSCRIBE_CONFIG'));
-    await assert.rejects(api.deleteAutoSubscribe('devices/${clientid}/cmd'), hasCode('RMQ_ERR_AUTO_SUBSCRIBE_CONFIG'));
+    await assert.rejects(api.deleteAutoSubscribe('config-1'), hasCode('RMQ_ERR_CONFIG_DEFINED'));
+    await assert.rejects(api.deleteAutoSubscribe('devices/${clientid}/cmd'), hasCode('RMQ_ERR_CONFIG_DEFINED'));
     await assert.rejects(api.deleteAutoSubscribe('no/such/rule'), hasCode('RMQ_ERR_AUTO_SUBSCRIBE_NOT_FOUND'));
 
     // by topic; clients connecting afterwards no longer get it

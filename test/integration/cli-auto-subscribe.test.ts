@@ -101,7 +101,7 @@ describe('robustmq-cli auto-subscribe against a broker with sqlite storage', () 
     assert.equal(qos.code, 2, qos.stderr);
     const cfg = await cli(['auto-subscribe', 'delete', 'config-1', '--server', server.admin]);
     assert.equal(cfg.code, 1);
-    assert.match(cfg.stderr, /^Error: RMQ_ERR_AUTO_SUBSCRIBE_CONFIG: .*remove it from \[\[auto_subscribe.rules\]\]/);
+    assert.match(cfg.stderr, /^Error: RMQ_ERR_CONFIG_DEFINED: .*remove it from \[\[auto_subscribe.rules\]\]/);
     const none = await cli(['auto-subscribe', 'delete', 'nothing/here', '--server', server.admin]);
     assert.equal(none.code, 1);
     assert.match(none.stderr, /RMQ_ERR_AUTO_SUBSCRIBE_NOT_FOUND/);

@@ -180,7 +180,7 @@ describe('robustmq-cli topic-rewrite', () => {
     assert.match(unknown.stderr, /RMQ_ERR_TOPIC_REWRITE_NOT_FOUND/);
     const config = await cli(['topic-rewrite', 'delete', 'config-1', '--server', server.admin]);
     assert.equal(config.code, 1);
-    assert.match(config.stderr, /configuration file/);
+    assert.match(config.stderr, /^Error: RMQ_ERR_CONFIG_DEFINED: .*configuration file/);
   });
 
   it('REST: POST 201, GET list, DELETE 204, bad regex 400 with the error body', async () => {

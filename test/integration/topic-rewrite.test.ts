@@ -257,7 +257,8 @@ describe('topic rewrite', () => {
     assert.equal(await code(admin.createTopicRewrite({ ...rule, destTopic: 'r/#' })), 'RMQ_ERR_INVALID_ARGUMENT');
     assert.equal(await code(admin.createTopicRewrite({ ...rule, position: 1 })), 'RMQ_ERR_INVALID_ARGUMENT');
     assert.equal(await code(admin.createTopicRewrite({ ...rule, before: 'nope' })), 'RMQ_ERR_TOPIC_REWRITE_NOT_FOUND');
-    assert.equal(await code(admin.deleteTopicRewrite('config-1')), 'RMQ_ERR_INVALID_ARGUMENT');
+    assert.equal(await code(admin.deleteTopicRewrite('config-1')), 'RMQ_ERR_CONFIG_DEFINED');
+    assert.equal(await code(admin.createTopicRewrite({ ...rule, before: 'config-1' })), 'RMQ_ERR_CONFIG_DEFINED');
     assert.equal(await code(admin.deleteTopicRewrite('nope')), 'RMQ_ERR_TOPIC_REWRITE_NOT_FOUND');
     assert.equal((await admin.listTopicRewrites()).total, nConfig);
   });

@@ -5,7 +5,7 @@ import { AdminCommand } from '../../lib/cli/admin-command.js';
 export default class AutoSubscribeDelete extends AdminCommand<typeof AutoSubscribeDelete> {
   static override summary = 'Delete a runtime auto-subscribe rule by its id or its topic.';
   static override description =
-    'Clients connecting from now on no longer get the subscription; sessions that have it keep it. A rule of the configuration file cannot be deleted here (RMQ_ERR_AUTO_SUBSCRIBE_CONFIG): remove it from [[auto_subscribe.rules]] and restart.';
+    'Clients connecting from now on no longer get the subscription; sessions that have it keep it. A rule of the configuration file cannot be deleted here (RMQ_ERR_CONFIG_DEFINED): remove it from [[auto_subscribe.rules]] and restart.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> as-0mbq2x1k3a1b2c3',
     "<%= config.bin %> <%= command.id %> 'devices/${clientid}/commands' --json",

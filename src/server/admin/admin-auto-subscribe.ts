@@ -1,6 +1,6 @@
 // The admin API's auto-subscribe rules: checks a create request (topic template, QoS, options, no
 // second rule for a topic), lists the config rules then the runtime ones, deletes a runtime rule by
-// id or topic (a config rule: RMQ_ERR_AUTO_SUBSCRIBE_CONFIG). The rules live in features/auto-subscribe.ts.
+// id or topic (a config rule: RMQ_ERR_CONFIG_DEFINED). The rules live in features/auto-subscribe.ts.
 import type { AutoSubscribeFilter, AutoSubscribeRule, CreateAutoSubscribeRequest, Page } from '../../lib/admin-api.js';
 import { autoSubscribeTopicError } from '../../lib/auto-subscribe-topic.js';
 import { RobustMQError } from '../../lib/errors.js';
@@ -53,7 +53,7 @@ export async function deleteAutoSubscribe(rules: AutoSubscribe, idOrTopic: strin
   }
   if (rule.source === 'config') {
     throw new RobustMQError(
-      'RMQ_ERR_AUTO_SUBSCRIBE_CONFIG',
+      'RMQ_ERR_CONFIG_DEFINED',
       `auto-subscribe rule ${rule.id} ("${rule.topic}") comes from the configuration file: remove it from [[auto_subscribe.rules]] and restart the broker`,
     );
   }

@@ -254,7 +254,8 @@ export class SchemaValidation implements SchemaValidationSlot {
   delete(name: string): void {
     const s = this.mustGet(name);
     if (s.source === 'config') {
-      throw invalid(
+      throw new RobustMQError(
+        'RMQ_ERR_CONFIG_DEFINED',
         `schema "${name}" is defined in the configuration file ([schema.schemas.${name}]): remove it there`,
       );
     }
@@ -298,7 +299,10 @@ export class SchemaValidation implements SchemaValidationSlot {
       throw new RobustMQError('RMQ_ERR_SCHEMA_BINDING_NOT_FOUND', `schema "${name}" is not bound to "${topic}"`);
     }
     if (b.source === 'config') {
-      throw invalid(`the binding of "${name}" to "${topic}" is in the configuration file: remove it there`);
+      throw new RobustMQError(
+        'RMQ_ERR_CONFIG_DEFINED',
+        `the binding of "${name}" to "${topic}" is in the configuration file: remove it there`,
+      );
     }
     this.bindings.delete(key);
     this.broker.storage.deleteFeatureRecord(SCHEMA_BINDING_KIND, key);

@@ -306,7 +306,10 @@ export class TopicRewrite implements TopicRewriteSlot {
     const index = this.runtimeRules.findIndex((r) => r.id === id);
     if (index >= 0) return index;
     if (this.configRules.some((r) => r.id === id)) {
-      throw invalid(`topic rewrite rule ${id} comes from the configuration file: change it there and restart`);
+      throw new RobustMQError(
+        'RMQ_ERR_CONFIG_DEFINED',
+        `topic rewrite rule ${id} comes from the configuration file: change it there and restart`,
+      );
     }
     throw new RobustMQError('RMQ_ERR_TOPIC_REWRITE_NOT_FOUND', `no topic rewrite rule with id "${id}"`);
   }
