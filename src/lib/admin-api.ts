@@ -493,8 +493,8 @@ export interface TopicRewriteInfo {
   regex: string;
   /** The new topic: text with $1..$9, ${clientid} and ${username}. */
   destTopic: string;
-  /** "config": from the config file (changed there); "runtime": made through the admin API, stored. */
-  origin: 'config' | 'runtime';
+  /** "config": from the config file (changed there); "api": made through the admin API, stored. */
+  source: 'config' | 'api';
   /** 0 for config-file rules. */
   createdAtMs: number;
 }

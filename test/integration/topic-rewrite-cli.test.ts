@@ -1,5 +1,5 @@
 // `robustmq-cli topic-rewrite create | list | delete` against `server start` (sqlite in a temp data
-// dir): table and --json output, a config-file rule listed first with its origin, runtime rules
+// dir): table and --json output, a config-file rule listed first with its source, runtime rules
 // stored and applied again after a restart on the same data dir, bad rules refused before anything
 // is sent (exit 2, one line), unknown ids (exit 1), and the REST routes.
 import assert from 'node:assert/strict';
@@ -18,7 +18,7 @@ interface RuleRow {
   sourceTopic: string;
   regex: string;
   destTopic: string;
-  origin: string;
+  source: string;
   createdAtMs: number;
 }
 
@@ -89,7 +89,7 @@ describe('robustmq-cli topic-rewrite', () => {
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /added topic rewrite rule [0-9a-f]{8}/);
     assert.match(created.stdout, /fleet\/\$2\/\$1/);
-    assert.match(created.stdout, /runtime/);
+    assert.match(created.stdout, /│ api /);
 
     const second = json<RuleRow>(
       await cli([
@@ -111,18 +111,18 @@ describe('robustmq-cli topic-rewrite', () => {
       ]),
     );
     assert.equal(second.position, 2);
-    assert.equal(second.origin, 'runtime');
+    assert.equal(second.source, 'api');
 
     const list = json<{ rules: RuleRow[]; total: number }>(
       await cli(['topic-rewrite', 'list', '--json', '--server', server.admin]),
     );
     assert.equal(list.total, 3);
     assert.deepEqual(
-      list.rules.map((r) => [r.position, r.origin, r.sourceTopic]),
+      list.rules.map((r) => [r.position, r.source, r.sourceTopic]),
       [
         [1, 'config', 'cfg/#'],
-        [2, 'runtime', 'legacy/#'],
-        [3, 'runtime', 'dev/#'],
+        [2, 'api', 'legacy/#'],
+        [3, 'api', 'dev/#'],
       ],
     );
     assert.equal(list.rules[0]!.id, 'config-1');
@@ -132,7 +132,7 @@ describe('robustmq-cli topic-rewrite', () => {
     const lines = table.stdout.split('\n');
     assert.match(
       lines.find((l) => l.includes('source topic'))!,
-      /pos.*id.*action.*source topic.*regex.*dest topic.*origin/,
+      /pos.*id.*action.*source topic.*regex.*dest topic.*source/,
     );
     assert.ok(lines.some((l) => l.includes('config-1') && l.includes('cfg/#') && l.includes('config')));
     assert.match(table.stdout, /3 of 3 rule\(s\)/);

@@ -196,7 +196,7 @@ describe('topic rewrite', () => {
       destTopic: 'rt-a/$1',
     });
     assert.equal(a.position, nConfig + 1);
-    assert.equal(a.origin, 'runtime');
+    assert.equal(a.source, 'api');
     const sub = await subscriber('rt-a/#', 'rt-b/#');
     const pub = await client();
     await pub.client.publishAsync('rt/1', '1', { qos: 1 });
@@ -217,7 +217,7 @@ describe('topic rewrite', () => {
     const list = await admin.listTopicRewrites();
     assert.equal(list.total, nConfig + 2);
     assert.deepEqual(
-      list.items.slice(0, 2).map((r) => [r.id, r.origin, r.position]),
+      list.items.slice(0, 2).map((r) => [r.id, r.source, r.position]),
       [
         ['config-1', 'config', 1],
         ['config-2', 'config', 2],

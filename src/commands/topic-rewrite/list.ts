@@ -6,7 +6,7 @@ import { renderTopicRewrites } from '../../lib/cli/render-topic-rewrite.js';
 export default class TopicRewriteList extends AdminCommand<typeof TopicRewriteList> {
   static override summary = "List topic rewrite rules in list order (the configuration file's first).";
   static override description =
-    'When several rules match a topic, the one with the highest position applies. Rules of origin "config" come from the configuration file ([[topic_rewrite.rules]]) and are changed there; "runtime" rules were added with topic-rewrite create.';
+    'When several rules match a topic, the one with the highest position applies. Rules of source "config" come from the configuration file ([[topic_rewrite.rules]]) and are changed there; "api" rules were added with topic-rewrite create (or the admin API) and are stored.';
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --all --json',

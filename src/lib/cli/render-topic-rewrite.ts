@@ -12,7 +12,7 @@ export function renderTopicRewrites(rules: readonly TopicRewriteInfo[], color: b
       { header: 'source topic', value: (r) => r.sourceTopic },
       { header: 'regex', value: (r) => r.regex },
       { header: 'dest topic', value: (r) => r.destTopic },
-      { header: 'origin', value: (r) => r.origin },
+      { header: 'source', value: (r) => r.source },
       { header: 'created at', value: (r) => (r.createdAtMs ? new Date(r.createdAtMs).toISOString() : '') },
     ],
     color,

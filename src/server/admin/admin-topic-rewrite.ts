@@ -11,7 +11,7 @@ const info = (r: RewriteRule, index: number): TopicRewriteInfo => ({
   sourceTopic: r.sourceTopic,
   regex: r.regex,
   destTopic: r.destTopic,
-  origin: r.origin,
+  source: r.source,
   createdAtMs: r.createdAtMs,
 });
 

@@ -868,7 +868,7 @@ const topicRewriteInfo = {
     sourceTopic: { type: 'string', description: 'The topic filter a topic (or subscription filter) must match.' },
     regex: { type: 'string', description: 'JavaScript regular expression; its groups fill $1..$9 of destTopic.' },
     destTopic: { type: 'string', description: 'The new topic: text with $1..$9, ${clientid} and ${username}.' },
-    origin: { type: 'string', enum: ['config', 'runtime'] },
+    source: { type: 'string', enum: ['config', 'api'] },
     createdAtMs: { type: 'integer', description: '0 for config-file rules.' },
   },
 } as const;

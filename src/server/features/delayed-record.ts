@@ -2,8 +2,8 @@
 // sequence number, so ids sort by due time), and the JSON of its feature record (kind 'delayed')
 // with the payload and correlation data in base64. The message keeps its original timestamp, so its
 // Message Expiry Interval counts from publication across a restart.
-import { createMessage, type Message, type QoS } from '../message.js';
-import { decodeProperties, encodeProperties } from '../storage/record-codec.js';
+import type { Message } from '../message.js';
+import { messageFromJson, messageToJson, type MessageJson } from '../storage/record-codec.js';
 
 /** The feature-record kind of held delayed messages. */
 export const DELAYED_KIND = 'delayed';
@@ -30,46 +30,18 @@ export function sequenceOf(id: string): number {
 
 interface DelayedJson {
   dueAt: number;
-  topic: string;
-  /** Base64. */
-  payload: string;
-  qos: number;
-  retain: boolean;
-  /** MessageProperties as JSON text (record-codec's encodeProperties), or null. */
-  properties: string | null;
-  origin: string;
-  timestamp: number;
+  /** The message, with its original timestamp and expiry. */
+  message: MessageJson;
 }
 
 export function encodeDelayed(e: DelayedEntry): string {
-  const m = e.message;
-  const json: DelayedJson = {
-    dueAt: e.dueAt,
-    topic: m.topic,
-    payload: m.payload.toString('base64'),
-    qos: m.qos,
-    retain: m.retain,
-    properties: encodeProperties(m.properties),
-    origin: m.origin,
-    timestamp: m.timestamp,
-  };
+  const json: DelayedJson = { dueAt: e.dueAt, message: messageToJson(e.message) };
   return JSON.stringify(json);
 }
 
 /** The entry of a stored record; throws on a record that is not valid JSON of this shape. */
 export function decodeDelayed(id: string, value: string): DelayedEntry {
-  const j = JSON.parse(value) as DelayedJson;
-  if (typeof j.topic !== 'string' || typeof j.dueAt !== 'number' || typeof j.timestamp !== 'number') {
-    throw new Error('not a delayed message record');
-  }
-  const message = createMessage({
-    topic: j.topic,
-    payload: Buffer.from(j.payload, 'base64'),
-    qos: j.qos as QoS,
-    retain: j.retain === true,
-    properties: decodeProperties(j.properties),
-    origin: j.origin ?? '',
-    timestamp: j.timestamp,
-  });
-  return { id, dueAt: j.dueAt, message };
+  const j = JSON.parse(value) as DelayedJson | null;
+  if (typeof j?.dueAt !== 'number') throw new Error('not a delayed message record');
+  return { id, dueAt: j.dueAt, message: messageFromJson(j.message) };
 }

@@ -41,7 +41,7 @@ const CACHE_SIZE = 4096;
 
 export interface RewriteRule extends TopicRewriteRuleSpec {
   id: string;
-  origin: 'config' | 'runtime';
+  source: 'config' | 'api';
   /** 0 for config-file rules. */
   createdAtMs: number;
   compiled: CheckedRewriteRule;
@@ -113,7 +113,7 @@ export class TopicRewrite implements TopicRewriteSlot {
           `invalid configuration: topic_rewrite.rules.${i}: ${(err as Error).message}`,
         );
       }
-      return { id: `config-${i + 1}`, origin: 'config', createdAtMs: 0, ...spec, compiled };
+      return { id: `config-${i + 1}`, source: 'config', createdAtMs: 0, ...spec, compiled };
     });
     this.rebuild();
   }
@@ -125,7 +125,7 @@ export class TopicRewrite implements TopicRewriteSlot {
       const spec = { action: s.action, sourceTopic: s.sourceTopic, regex: s.regex, destTopic: s.destTopic };
       const rule: RewriteRule = {
         id,
-        origin: 'runtime',
+        source: 'api',
         createdAtMs: s.createdAtMs,
         ...spec,
         compiled: checkRewriteRule(spec),
@@ -155,7 +155,7 @@ export class TopicRewrite implements TopicRewriteSlot {
     while (this.rules().some((r) => r.id === id)) id = randomBytes(4).toString('hex');
     const rule: RewriteRule = {
       id,
-      origin: 'runtime',
+      source: 'api',
       createdAtMs: Date.now(),
       action: spec.action,
       sourceTopic: spec.sourceTopic,

@@ -47,35 +47,46 @@ export function rowToMessage(r: StoredMessageRow): Message {
   };
 }
 
+/** A message as JSON, payload (and correlationData) as base64: inside a will, a held delayed message. */
+export type MessageJson = Omit<StoredMessageRow, 'payload' | 'retain'> & { payload: string; retain: boolean };
+
+export function messageToJson(m: Message): MessageJson {
+  return {
+    topic: m.topic,
+    payload: m.payload.toString('base64'),
+    qos: m.qos,
+    retain: m.retain,
+    properties: encodeProperties(m.properties),
+    origin: m.origin,
+    timestamp: m.timestamp,
+    expires_at: m.expiresAt ?? null,
+  };
+}
+
+/** The message of messageToJson(); throws on a value that is not one. */
+export function messageFromJson(j: MessageJson): Message {
+  if (typeof j?.topic !== 'string' || typeof j.payload !== 'string' || typeof j.timestamp !== 'number') {
+    throw new Error('not a stored message');
+  }
+  return rowToMessage({ ...j, payload: Buffer.from(j.payload, 'base64') });
+}
+
 /** The will as JSON (its message with the payload and correlationData as base64). */
 interface WillJson {
   delay: number;
-  message: Omit<StoredMessageRow, 'payload' | 'retain'> & { payload: string; retain: boolean };
+  message: MessageJson;
 }
 
 export function encodeWill(w: StoredWill | undefined): string | null {
   if (w === undefined) return null;
-  const m = w.message;
-  const json: WillJson = {
-    delay: w.delay,
-    message: {
-      topic: m.topic,
-      payload: m.payload.toString('base64'),
-      qos: m.qos,
-      retain: m.retain,
-      properties: encodeProperties(m.properties),
-      origin: m.origin,
-      timestamp: m.timestamp,
-      expires_at: m.expiresAt ?? null,
-    },
-  };
+  const json: WillJson = { delay: w.delay, message: messageToJson(w.message) };
   return JSON.stringify(json);
 }
 
 export function decodeWill(json: string | null): StoredWill | undefined {
   if (json === null) return undefined;
   const w = JSON.parse(json) as WillJson;
-  return { delay: w.delay, message: rowToMessage({ ...w.message, payload: Buffer.from(w.message.payload, 'base64') }) };
+  return { delay: w.delay, message: messageFromJson(w.message) };
 }
 
 /**
