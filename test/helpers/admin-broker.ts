@@ -1,8 +1,12 @@
 // For tests of the admin commands: a broker started as an operator starts it (`server start`, a
 // subprocess on free loopback ports) and the built CLI run to its end against it.
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type * as grpc from '@grpc/grpc-js';
+import { AdminGrpcClient } from '../../src/lib/admin-grpc-client.js';
+import { isRobustMQError } from '../../src/lib/errors.js';
 import { killLeftovers, type Child } from './child.js';
 import { jsonOf, runCli, spawnBroker, spawnBrokerOnFreePorts, type CliRun } from './cli.js';
 
@@ -79,4 +83,27 @@ export async function startAdminBroker(extra: string[] = []): Promise<AdminBroke
     },
   };
   return broker;
+}
+
+/**
+ * Calls the admin gRPC endpoint at `address` with a fresh client and checks that the call fails with
+ * the RMQ_ERR code (from the trailing metadata) and the gRPC status given.
+ */
+export async function assertGrpcRefusal(
+  address: string,
+  call: (api: AdminGrpcClient) => Promise<unknown>,
+  code: string,
+  status: grpc.status,
+): Promise<void> {
+  const api = new AdminGrpcClient(address);
+  try {
+    await assert.rejects(call(api), (err: unknown) => {
+      assert.ok(isRobustMQError(err), `not a RobustMQError: ${String(err)}`);
+      assert.equal(err.code, code);
+      assert.equal((err.cause as grpc.ServiceError).code, status);
+      return true;
+    });
+  } finally {
+    await api.close();
+  }
 }

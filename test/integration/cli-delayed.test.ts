@@ -7,9 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { AdminGrpcClient } from '../../src/lib/admin-grpc-client.js';
-import { isRobustMQError } from '../../src/lib/errors.js';
-import { json, startAdminBroker, type AdminBroker } from '../helpers/admin-broker.js';
+import { assertGrpcRefusal, json, startAdminBroker, type AdminBroker } from '../helpers/admin-broker.js';
 import { killLeftovers } from '../helpers/child.js';
 import { connect, delay, type TestClient } from '../helpers/clients.js';
 
@@ -159,17 +157,12 @@ describe('robustmq-cli delayed commands', () => {
       none.stderr,
       /^Error: RMQ_ERR_DELAYED_NOT_FOUND: no delayed message "0000000000000-000000" is held\n$/,
     );
-    const api = new AdminGrpcClient(b.admin);
-    try {
-      await assert.rejects(api.getDelayed('nope'), (err: unknown) => {
-        assert.ok(isRobustMQError(err));
-        assert.equal(err.code, 'RMQ_ERR_DELAYED_NOT_FOUND');
-        assert.equal((err.cause as grpc.ServiceError).code, grpc.status.NOT_FOUND);
-        return true;
-      });
-    } finally {
-      await api.close();
-    }
+    await assertGrpcRefusal(
+      b.admin,
+      (api) => api.getDelayed('nope'),
+      'RMQ_ERR_DELAYED_NOT_FOUND',
+      grpc.status.NOT_FOUND,
+    );
   });
 
   it('held messages survive a restart (sqlite): the same ids, topics and due times', async () => {

@@ -6,9 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { AdminGrpcClient } from '../../src/lib/admin-grpc-client.js';
-import { isRobustMQError } from '../../src/lib/errors.js';
-import { json, startAdminBroker, type AdminBroker } from '../helpers/admin-broker.js';
+import { assertGrpcRefusal, json, startAdminBroker, type AdminBroker } from '../helpers/admin-broker.js';
 import { killLeftovers } from '../helpers/child.js';
 import { connect, delay } from '../helpers/clients.js';
 
@@ -182,17 +180,12 @@ describe('robustmq-cli retained commands', () => {
     assert.equal(none.code, 1);
     assert.equal(none.stdout, '');
     assert.match(none.stderr, /^Error: RMQ_ERR_RETAINED_NOT_FOUND: no message is retained on topic "rt\/none"\n$/);
-    const api = new AdminGrpcClient(b.admin);
-    try {
-      await assert.rejects(api.getRetained('rt/none'), (err: unknown) => {
-        assert.ok(isRobustMQError(err));
-        assert.equal(err.code, 'RMQ_ERR_RETAINED_NOT_FOUND');
-        assert.equal((err.cause as grpc.ServiceError).code, grpc.status.NOT_FOUND);
-        return true;
-      });
-    } finally {
-      await api.close();
-    }
+    await assertGrpcRefusal(
+      b.admin,
+      (api) => api.getRetained('rt/none'),
+      'RMQ_ERR_RETAINED_NOT_FOUND',
+      grpc.status.NOT_FOUND,
+    );
   });
 
   it('retained delete: a new subscriber gets nothing for the topic [MQTT-3.3.1-6]; still gone after a restart', async () => {

@@ -7,9 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { AdminGrpcClient } from '../../src/lib/admin-grpc-client.js';
-import { isRobustMQError } from '../../src/lib/errors.js';
-import { json, startAdminBroker, type AdminBroker } from '../helpers/admin-broker.js';
+import { assertGrpcRefusal, json, startAdminBroker, type AdminBroker } from '../helpers/admin-broker.js';
 import { killLeftovers } from '../helpers/child.js';
 import { connect, type TestClient } from '../helpers/clients.js';
 
@@ -203,17 +201,12 @@ describe('robustmq-cli session and subscription commands', () => {
     assert.equal(none.stdout, '');
     assert.match(none.stderr, /^Error: RMQ_ERR_SESSION_NOT_FOUND: no session of client "nobody" on this node\n$/);
     // over gRPC itself: status NOT_FOUND, the code in the trailing metadata
-    const api = new AdminGrpcClient(b.admin);
-    try {
-      await assert.rejects(api.describeSession('nobody'), (err: unknown) => {
-        assert.ok(isRobustMQError(err));
-        assert.equal(err.code, 'RMQ_ERR_SESSION_NOT_FOUND');
-        assert.equal((err.cause as grpc.ServiceError).code, grpc.status.NOT_FOUND);
-        return true;
-      });
-    } finally {
-      await api.close();
-    }
+    await assertGrpcRefusal(
+      b.admin,
+      (api) => api.describeSession('nobody'),
+      'RMQ_ERR_SESSION_NOT_FOUND',
+      grpc.status.NOT_FOUND,
+    );
     const gone = await b.cli(['session', 'delete', 'nobody', '--json']);
     assert.equal(gone.code, 1);
     assert.match(gone.stderr, /^Error: RMQ_ERR_SESSION_NOT_FOUND: /);
