@@ -18,12 +18,14 @@ export interface Server {
   child: Child;
   admin: string;
   rest: string;
+  /** The MQTT port (127.0.0.1). */
+  mqttPort: number;
 }
 
 /** `server start` on free ports with `dir` as its data directory, logging at debug level. */
 export async function startServer(dir: string, extra: string[] = []): Promise<Server> {
   const { child, ports } = await spawnBrokerOnFreePorts(dir, ['--log-level', 'debug', ...extra]);
-  return { child, admin: `127.0.0.1:${ports.admin}`, rest: `http://127.0.0.1:${ports.http}` };
+  return { child, admin: `127.0.0.1:${ports.admin}`, rest: `http://127.0.0.1:${ports.http}`, mqttPort: ports.mqtt };
 }
 
 export async function stopServer(s: Server): Promise<void> {

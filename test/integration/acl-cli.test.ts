@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Packet } from 'mqtt-packet';
-import { cli, json, post, stopServer, type AclRow, type Server } from '../helpers/admin-cli.js';
-import { spawnBrokerOnFreePorts } from '../helpers/cli.js';
+import { cli, json, post, startServer, stopServer, type AclRow, type Server } from '../helpers/admin-cli.js';
 import { uniqueId } from '../helpers/clients.js';
 import { rawConnect } from '../helpers/raw-client.js';
 
@@ -20,9 +19,8 @@ describe('robustmq-cli acl add --ip --qos --retain, blacklist add --regex', () =
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rmq-acl-cli-'));
-    const { child, ports } = await spawnBrokerOnFreePorts(dir);
-    server = { child, admin: `127.0.0.1:${ports.admin}`, rest: `http://127.0.0.1:${ports.http}` };
-    mqttPort = ports.mqtt;
+    server = await startServer(dir);
+    mqttPort = server.mqttPort;
   });
   after(async () => {
     await stopServer(server);

@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { IConnackPacket, IDisconnectPacket, Packet } from 'mqtt-packet';
-import { cli, stopServer, type Server } from '../helpers/admin-cli.js';
-import { spawnBrokerOnFreePorts } from '../helpers/cli.js';
+import { cli, startServer, stopServer, type Server } from '../helpers/admin-cli.js';
 import { uniqueId } from '../helpers/clients.js';
 import { connectPacket, rawConnect, RawClient } from '../helpers/raw-client.js';
 
@@ -19,9 +18,8 @@ describe('ACL rules and bans with --workers 2', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rmq-acl-w-'));
-    const { child, ports } = await spawnBrokerOnFreePorts(dir, ['--workers', '2', '--storage', 'memory']);
-    server = { child, admin: `127.0.0.1:${ports.admin}`, rest: `http://127.0.0.1:${ports.http}` };
-    port = ports.mqtt;
+    server = await startServer(dir, ['--workers', '2', '--storage', 'memory']);
+    port = server.mqttPort;
   });
   after(async () => {
     await stopServer(server);

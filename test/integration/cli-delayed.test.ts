@@ -7,39 +7,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import type { DelayedInfo as DelayedRow, DelayedMessage } from '../../src/lib/admin-api.js';
 import { assertGrpcRefusal, json, startAdminBroker, type AdminBroker } from '../helpers/admin-broker.js';
 import { killLeftovers } from '../helpers/child.js';
 import { connect, delay, type TestClient } from '../helpers/clients.js';
-
-interface DelayedRow {
-  id: string;
-  topic: string;
-  qos: number;
-  retain: boolean;
-  payloadBytes: number;
-  publishedAtMs: number;
-  dueAtMs: number;
-  expiresAtMs: number;
-  origin: string;
-}
 
 interface DelayedPage {
   delayed: DelayedRow[];
   nextPageToken: string;
   total: number;
-}
-
-interface DelayedMessage extends DelayedRow {
-  payload: string;
-  payloadEncoding: string;
-  properties: {
-    payloadFormatIndicator: number;
-    messageExpiryIntervalS: number;
-    contentType: string;
-    responseTopic: string;
-    correlationData: string;
-    userProperties: { key: string; value: string }[];
-  };
 }
 
 describe('robustmq-cli delayed commands', () => {

@@ -6,36 +6,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import type { RetainedInfo as RetainedRow, RetainedMessage } from '../../src/lib/admin-api.js';
 import { assertGrpcRefusal, json, startAdminBroker, type AdminBroker } from '../helpers/admin-broker.js';
 import { killLeftovers } from '../helpers/child.js';
 import { connect, delay } from '../helpers/clients.js';
-
-interface RetainedRow {
-  topic: string;
-  qos: number;
-  payloadBytes: number;
-  storedAtMs: number;
-  expiresAtMs: number;
-  origin: string;
-}
 
 interface RetainedPage {
   retained: RetainedRow[];
   nextPageToken: string;
   total: number;
-}
-
-interface RetainedMessage extends RetainedRow {
-  payload: string;
-  payloadEncoding: string;
-  properties: {
-    payloadFormatIndicator: number;
-    messageExpiryIntervalS: number;
-    contentType: string;
-    responseTopic: string;
-    correlationData: string;
-    userProperties: { key: string; value: string }[];
-  };
 }
 
 /**

@@ -7,8 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cli, json, stopServer, type Server } from '../helpers/admin-cli.js';
-import { spawnBrokerOnFreePorts } from '../helpers/cli.js';
+import { cli, json, startServer, stopServer, type Server } from '../helpers/admin-cli.js';
 import { connect, type TestClient } from '../helpers/clients.js';
 
 interface RuleRow {
@@ -38,9 +37,9 @@ describe('robustmq-cli topic-rewrite', () => {
 
   /** `server start` with the config file and sqlite storage in `dir`. */
   async function start(): Promise<Server> {
-    const { child, ports } = await spawnBrokerOnFreePorts(dir, ['--config', configFile, '--storage', 'sqlite']);
-    port = ports.mqtt;
-    return { child, admin: `127.0.0.1:${ports.admin}`, rest: `http://127.0.0.1:${ports.http}` };
+    const s = await startServer(dir, ['--config', configFile, '--storage', 'sqlite']);
+    port = s.mqttPort;
+    return s;
   }
 
   before(async () => {
